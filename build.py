@@ -1,0 +1,2 @@
+from lessonpack.cli import main
+main()

@@ -1,0 +1,164 @@
+"""The `lessonpack` command (and `python build.py`): click commands, nothing else."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import GENERATOR
+from .errors import LessonpackError
+from .lessons import KEY_STAGES, TOPICS
+from .plan import VARIANTS
+from .project import Project
+
+OUT = "output"
+
+
+class Shard(click.ParamType):
+    """'I/N' with 1 ≤ I ≤ N."""
+
+    name = "I/N"
+
+    def convert(self, value, param, ctx):
+        try:
+            index, count = (int(x) for x in str(value).split("/"))
+            if 1 <= index <= count:
+                return index, count
+        except ValueError:
+            pass
+        self.fail(f"{value!r} is not a shard like 1/3", param, ctx)
+
+
+class Group(click.Group):
+    """Prints our errors without a traceback, and Ctrl-C as one line with exit 130."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except LessonpackError:
+            raise
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: nothing half-written was left behind; "
+                       "the previous output is unchanged", err=True)
+            sys.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
+            if ctx.obj and ctx.obj.get("verbose"):
+                traceback.print_exc()
+            raise LessonpackError(f"internal error: {type(exc).__name__}: {exc} "
+                                  "(run with --verbose for details, and please report it)") from exc
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder (default: the one containing the current folder).")
+@click.option("-v", "--verbose", is_flag=True, help="Show details and tracebacks.")
+@click.version_option(message=GENERATOR)
+@click.pass_context
+def main(ctx, project_dir, verbose):
+    """Build printable safeguarding lessons from Markdown."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:
+        logging.getLogger("weasyprint").setLevel(logging.CRITICAL)
+        logging.getLogger("fontTools").setLevel(logging.ERROR)
+    project = Project(project_dir.resolve()) if project_dir else Project.find()
+    ctx.obj = {"project": project, "verbose": verbose}
+
+
+def _out(project: Project, out: Path | None) -> Path:
+    return (out or (project.root / OUT)).resolve()
+
+
+@main.command()
+@click.option("--key-stage", "key_stages", multiple=True, type=click.Choice(KEY_STAGES),
+              help="Only this key stage (repeatable).")
+@click.option("--lesson", "lesson_ids", multiple=True, metavar="ID", help="Only this lesson (repeatable).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="School config (school.yml).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default output/).")
+@click.option("--variant", type=click.Choice(VARIANTS + ("all",)),
+              help="Print variant (default: the config's, else standard).")
+@click.option("--fillable", is_flag=True, help="Worksheets with form fields for tablets.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: CPU count).")
+@click.option("--force", is_flag=True, help="Rebuild even documents that are current.")
+@click.option("--keep-going", is_flag=True, help="Build every valid document, then report all failures.")
+@click.option("--no-check", is_flag=True, help="Skip the content checks; pages are marked DRAFT.")
+@click.option("--strict", is_flag=True, help="Treat check warnings (overdue reviews) as errors.")
+@click.option("--shard", type=Shard(), help="Build only shard I of N (for CI matrices).")
+@click.option("-q", "--quiet", is_flag=True, help="Only the summary line.")
+@click.pass_obj
+def build(obj, key_stages, lesson_ids, config_path, out, variant, fillable, jobs, force,
+          keep_going, no_check, strict, shard, quiet):
+    """Build worksheets, teacher notes and packs as PDFs."""
+    from .build import BuildOptions, build as run_build, default_jobs
+    from .report import Progress
+
+    project = obj["project"]
+    options = BuildOptions(
+        project=project, out=_out(project, out), config_path=config_path,
+        key_stages=key_stages, lesson_ids=lesson_ids, variant=variant, fillable=fillable,
+        jobs=jobs or default_jobs(), force=force, keep_going=keep_going, check=not no_check,
+        strict=strict, shard=shard)
+    progress = Progress(quiet=quiet)
+    report = run_build(options, progress)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(progress.summary(report) + f" → {project.shown(options.out)}/")
+
+
+@main.command("list")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def list_(obj, config_path, out):
+    """Lessons as a table: id, key stage, topic, title, pages built, review by."""
+    from . import manifest
+    from .inputs import load_inputs
+    from .worker import Settings
+
+    project = obj["project"]
+    inputs = load_inputs(project, Settings(str(project.root), str(config_path) if config_path else None))
+    built = manifest.read(_out(project, out))
+    pages: dict[str, int] = {}
+    for entry in built.values():
+        if entry.lesson and entry.variant == "standard":
+            pages[entry.lesson] = pages.get(entry.lesson, 0) + entry.pages
+    rows = [("id", "key stage", "topic", "title", "pages", "review by")]
+    for lesson in inputs.lessons.values():
+        rows.append((lesson.id, lesson.key_stage, lesson.topic, lesson.title,
+                     str(pages.get(lesson.id, "-")), lesson.review_by.isoformat()))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for n, row in enumerate(rows):
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        if n == 0:
+            click.echo("  ".join("-" * w for w in widths))
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def clean(obj, out):
+    """Remove the output folder and caches."""
+    project = obj["project"]
+    target = _out(project, out)
+    removed = []
+    for path in (target, project.root / "dist", project.root / ".pytest_cache"):
+        if path.is_dir():
+            shutil.rmtree(path)
+            removed.append(project.shown(path))
+    click.echo(f"removed {', '.join(removed)}" if removed else "nothing to clean")
+
+
+from .cli_more import check, coverage, new, release  # noqa: E402  (registers commands)
+
+main.add_command(check)
+main.add_command(coverage)
+main.add_command(new)
+main.add_command(release)

@@ -1,0 +1,105 @@
+"""The content commands: check, coverage, new, release."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .lessons import KEY_STAGES, TOPICS
+
+OUT = "output"
+
+
+def _inputs(project, config_path, *, keep_going=False):
+    from .inputs import load_inputs
+    from .worker import Settings
+
+    return load_inputs(project, Settings(str(project.root), str(config_path) if config_path else None),
+                       keep_going=keep_going)
+
+
+@click.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="Overdue reviews are errors, not warnings.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def check(obj, config_path, strict, fmt):
+    """Run every content gate; exit 1 if any error is found."""
+    from .checks import run_checks
+    from .errors import ProblemsFound
+
+    project = obj["project"]
+    try:
+        inputs = _inputs(project, config_path, keep_going=True)
+        findings = list(inputs.problems) + run_checks(project, inputs, strict=strict)
+        lessons = len(inputs.lessons)
+    except ProblemsFound as exc:
+        findings, lessons = exc.problems, 0
+    findings = sorted(set(findings), key=lambda p: (p.path, p.line or 0, p.code, p.message))
+    errors = [p for p in findings if p.severity == "error"]
+    if fmt == "json":
+        click.echo(json.dumps({"lessons": lessons, "errors": len(errors),
+                               "warnings": len(findings) - len(errors),
+                               "findings": [p.as_dict() for p in findings]}, indent=2))
+    else:
+        for p in findings:
+            click.echo(str(p) if p.severity == "error" else f"{p} (warning)")
+        click.echo(f"checked {lessons} lessons: {len(errors)} errors, "
+                   f"{len(findings) - len(errors)} warnings", err=True)
+    if errors:
+        raise SystemExit(1)
+
+
+@click.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def coverage(obj, config_path):
+    """Which curriculum references each key stage covers, and the gaps."""
+    inputs = _inputs(obj["project"], config_path)
+    for ks in KEY_STAGES:
+        lessons = [l for l in inputs.lessons.values() if l.key_stage == ks]
+        refs = {rid: ref for rid, ref in inputs.curriculum.items() if ks in ref.get("key_stages", [])}
+        covered = sum(1 for rid in refs if any(rid in l.curriculum for l in lessons))
+        click.echo(f"{ks.upper()}: {covered} of {len(refs)} references covered "
+                   f"by {len(lessons)} lessons")
+        for rid, ref in refs.items():
+            by = [l.id for l in lessons if rid in l.curriculum]
+            mark = "✓" if by else "✗"
+            click.echo(f"  {mark} {rid}: {', '.join(by) if by else 'GAP – no lesson covers this'}")
+
+
+@click.command()
+@click.option("--key-stage", required=True, type=click.Choice(KEY_STAGES))
+@click.option("--topic", required=True, type=click.Choice(TOPICS))
+@click.option("--force", is_flag=True, help="Overwrite an existing lesson.")
+@click.pass_obj
+def new(obj, key_stage, topic, force):
+    """Scaffold a lesson with every section and TODO markers for `check`."""
+    from .scaffold import scaffold
+
+    path = scaffold(obj["project"], key_stage, topic, force=force)
+    click.echo(f"created {obj['project'].shown(path)}: fill in every TODO, "
+               "then run `lessonpack check`")
+
+
+@click.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Build folder for the release (default dist/build).")
+@click.option("--merge", "merge_dirs", multiple=True,
+              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Merge shard output folders instead of building (repeatable).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64))
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def release(obj, out, merge_dirs, jobs, config_path):
+    """Build everything cleanly, then write dist/lessonpack-packs-<version>.zip."""
+    from .build import default_jobs
+    from .release import make_release
+
+    project = obj["project"]
+    zip_path, count = make_release(project, out=out, merge=list(merge_dirs),
+                                   jobs=jobs or default_jobs(), config_path=config_path,
+                                   echo=lambda line: click.echo(line, err=True))
+    click.echo(f"released {count} documents → {project.shown(zip_path)}")

@@ -1,0 +1,198 @@
+"""A Job → the HTML of its document: the template context, assembled in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+from . import GENERATOR
+from .errors import Problem
+from .helplines import Registry
+from .lessons import AGES, KEY_STAGES, Lesson
+from .markdown import GUIDE, TEACHER, WORKSHEET, render_body
+from .plan import Job
+from .qr import qr_data_uri
+
+KS_NAMES = {"ks1": "Key Stage 1", "ks2": "Key Stage 2", "ks3": "Key Stage 3", "ks4": "Key Stage 4"}
+TEMPLATE_OF = {"worksheet": "worksheet.html", "teacher-notes": "teacher-notes.html",
+               "pack": "pack.html", "parents-guide": "guide.html",
+               "parents-letter": "letter.html"}
+ADULT_HELPLINES = ("nspcc", "police-emergency")
+ALWAYS = "childline"
+
+
+@dataclass
+class Inputs:
+    """Everything a document is made from, loaded once per process."""
+
+    lessons: dict[str, Lesson]
+    registry: Registry
+    safeguarding: dict
+    curriculum: dict
+    config: object | None = None          # config.SchoolConfig
+    draft: bool = False
+    fillable: bool = False
+    paper: str = "A4"
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Composed:
+    """A document's HTML and what made it."""
+
+    html: str
+    template: str
+    date: dt.date
+    problems: list[Problem]
+    sources: list[Lesson]
+
+
+def build_date(lessons: list[Lesson]) -> dt.date:
+    """The document date: SOURCE_DATE_EPOCH if set, else the newest review date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return max((l.reviewed for l in lessons), default=dt.date(2026, 1, 1))
+
+
+def academic_year(day: dt.date) -> str:
+    """'2026–27' for a date from September 2026 to August 2027."""
+    start = day.year if day.month >= 9 else day.year - 1
+    return f"{start}–{str(start + 1)[-2:]}"
+
+
+def helplines_for(lesson: Lesson, registry: Registry, *, with_qr: bool) -> list:
+    """The lesson's signposting, Childline first, each with a QR code for web routes."""
+    ids = [ALWAYS] + [h for h in lesson.signposting if h != ALWAYS]
+    out = []
+    for hid in ids:
+        helpline = registry.get(hid)
+        if helpline is None:
+            continue
+        qr = qr_data_uri(helpline.url) if with_qr and helpline.qr and helpline.url else None
+        out.append(_WithQr(helpline, qr))
+    return out
+
+
+class _WithQr:
+    """A helpline plus its QR code, for templates."""
+
+    def __init__(self, helpline, qr_svg):
+        self._h = helpline
+        self.qr_svg = qr_svg
+
+    def __getattr__(self, name):
+        return getattr(self._h, name)
+
+    def for_key_stage(self, key_stage):
+        return self._h.for_key_stage(key_stage)
+
+
+def compose(job: Job, inputs: Inputs, templates) -> Composed:
+    """Render the document of one job to HTML."""
+    config = inputs.config
+    school = config.school if config else None
+    common = dict(
+        school=school, dsl=config.dsl if config else None,
+        deputy=config.deputy_dsl if config else None,
+        contacts=config.contacts if config else [],
+        safeguarding=inputs.safeguarding,
+        adult_helplines=[inputs.registry[h] for h in ADULT_HELPLINES if h in inputs.registry],
+    )
+    problems: list[Problem] = []
+    if job.kind in ("worksheet", "teacher-notes", "parents-guide"):
+        lesson = inputs.lessons[job.lesson]
+        sections = [_lesson_context(lesson, job.kind, inputs, problems)]
+        date = build_date([lesson])
+        title = lesson.title
+        kind_label = {"worksheet": "Worksheet", "teacher-notes": "Teacher notes",
+                      "parents-guide": "For parents and carers"}[job.kind]
+        doc_title = f"{title} – {kind_label}" if job.kind != "parents-guide" else title
+        sources = [lesson]
+        key_stage = lesson.key_stage
+    elif job.kind == "pack":
+        chosen = [l for l in inputs.lessons.values() if l.key_stage == job.key_stage]
+        sections = []
+        for lesson in chosen:
+            teacher = _lesson_context(lesson, "teacher-notes", inputs, problems)
+            worksheet = _lesson_context(lesson, "worksheet", inputs, problems)
+            sections.append({"lesson": lesson, "teacher": teacher, "worksheet": worksheet})
+        date = build_date(chosen)
+        title = f"{KS_NAMES[job.key_stage]} safeguarding pack"
+        doc_title = title + (f" – {school.name}" if school else "")
+        sources, key_stage = chosen, job.key_stage
+    else:  # parents-letter
+        chosen = [l for l in inputs.lessons.values() if l.key_stage in KEY_STAGES]
+        sections = []
+        date = build_date(chosen)
+        title = doc_title = f"A letter to parents and carers from {school.name}" if school \
+            else "A letter to parents and carers"
+        sources, key_stage = chosen, "parents"
+    doc = dict(
+        kind=job.kind, key_stage=key_stage or "parents", variant=job.variant,
+        paper=inputs.paper.lower(), draft=inputs.draft, title=doc_title,
+        author=school.name if school else "lessonpack",
+        description=_description(job, sources),
+        keywords=", ".join(sorted({l.topic for l in sources})),
+        generator=GENERATOR, date=date.isoformat(),
+        footer=_footer(job, school), year=academic_year(date),
+        ks_name=KS_NAMES.get(job.key_stage or "", ""), ages=AGES.get(job.key_stage or "", ""),
+    )
+    template = TEMPLATE_OF[job.kind]
+    if job.kind == "pack":
+        context = dict(common, doc=doc, sections=sections, title=title,
+                       key_stages=_key_stage_summary(inputs))
+    elif job.kind == "parents-letter":
+        context = dict(common, doc=doc, key_stages=_key_stage_summary(inputs),
+                       helplines=[inputs.registry[h] for h in
+                                  ("nspcc", "ceop", "childline", "police-emergency")
+                                  if h in inputs.registry])
+    else:
+        context = dict(common, doc=doc, **sections[0])
+    html = templates.render(template, **context)
+    return Composed(html=html, template=template, date=date, problems=problems, sources=sources)
+
+
+def _lesson_context(lesson: Lesson, kind: str, inputs: Inputs, problems: list[Problem]) -> dict:
+    audience = {"worksheet": WORKSHEET, "teacher-notes": TEACHER, "parents-guide": GUIDE}[kind]
+    rendered = render_body(lesson, audience, inputs.registry,
+                           fillable=inputs.fillable and kind == "worksheet")
+    problems.extend(rendered.problems)
+    reassurance_key = "parents" if lesson.is_guide else lesson.key_stage
+    return dict(
+        lesson=lesson, body=Markup(rendered.html), kind=kind,
+        helplines=helplines_for(lesson, inputs.registry, with_qr=kind != "teacher-notes"),
+        reassurance=inputs.safeguarding["reassurance"][reassurance_key],
+        curriculum=[{"id": c, "title": inputs.curriculum.get(c, {}).get("title", c)}
+                    for c in lesson.curriculum],
+    )
+
+
+def _key_stage_summary(inputs: Inputs) -> list[dict]:
+    """Per key stage: its name, ages and the lesson titles chosen."""
+    out = []
+    for ks in KEY_STAGES:
+        titles = [l.title for l in inputs.lessons.values() if l.key_stage == ks]
+        if titles:
+            out.append({"key_stage": ks, "name": KS_NAMES[ks], "ages": AGES[ks], "titles": titles})
+    return out
+
+
+def _description(job: Job, lessons: list[Lesson]) -> str:
+    if job.kind in ("worksheet", "teacher-notes"):
+        return f"{KS_NAMES[lessons[0].key_stage]} {job.kind.replace('-', ' ')}: {lessons[0].title}"
+    if job.kind == "pack":
+        return f"{KS_NAMES[job.key_stage]} lessons on online grooming, isolation and reporting"
+    return "Information for parents and carers about online grooming and where to get help"
+
+
+def _footer(job: Job, school) -> str:
+    name = school.name if school else "lessonpack"
+    label = {"worksheet": "Worksheet", "teacher-notes": "Teacher notes – not for pupils",
+             "pack": "Safeguarding pack", "parents-guide": "For parents and carers",
+             "parents-letter": "Letter to parents and carers"}[job.kind]
+    return f"{name} · {label}"
+

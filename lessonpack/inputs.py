@@ -1,0 +1,58 @@
+"""Load everything a build reads: registry, data, school config and the chosen lessons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .compose import Inputs
+from .config import load_config
+from .errors import ProblemsFound
+from .helplines import load_registry
+from .lessons import PARENTS, load_lessons
+from .project import Project
+from .yamlfile import load_yaml_mapping
+
+
+def lesson_roots(project: Project, config) -> list[Path]:
+    """Where lessons come from: the project's, then the school's overrides (which win)."""
+    roots = [project.lessons]
+    if config and config.overrides and (config.overrides / "lessons").is_dir():
+        roots.append(config.overrides / "lessons")
+    return roots
+
+
+def load_inputs(project: Project, settings, *, keep_going: bool = False) -> Inputs:
+    """Everything a build needs, validated; raises ProblemsFound with every problem."""
+    registry = load_registry(project.data("helplines.yml"))
+    safeguarding, _ = load_yaml_mapping(project.data("safeguarding.yml"))
+    curriculum, _ = load_yaml_mapping(project.data("curriculum.yml"))
+    config = None
+    if settings.config_path:
+        # Lesson ids are checked against what the project ships plus the overrides, so
+        # load the config without that check first to find the overrides folder.
+        config = load_config(Path(settings.config_path))
+    lessons, problems = load_lessons(lesson_roots(project, config), project.root,
+                                     known_helplines=registry, keep_going=keep_going)
+    if config:
+        config = load_config(Path(settings.config_path), known_lessons={l.id for l in lessons})
+    chosen = {l.id: l for l in lessons if _chosen(l, config, settings)}
+    return Inputs(lessons=chosen, registry=registry, safeguarding=safeguarding,
+                  curriculum=curriculum, config=config, draft=settings.draft,
+                  fillable=settings.fillable, paper=config.paper if config else "A4",
+                  problems=problems)
+
+
+def _chosen(lesson, config, settings) -> bool:
+    if settings.key_stages and lesson.key_stage not in settings.key_stages and not lesson.is_guide:
+        return False
+    if config is None:
+        return True
+    sel = config.lessons
+    if lesson.id in sel.exclude:
+        return False
+    if lesson.key_stage != PARENTS and lesson.key_stage not in sel.key_stages:
+        return False
+    return not sel.include or lesson.id in sel.include or lesson.is_guide
+
+
+__all__ = ["load_inputs", "lesson_roots", "ProblemsFound"]

@@ -1,0 +1,472 @@
+"""Lesson Markdown → HTML for one audience.  The only module that imports markdown.
+
+Audience blocks (`::: student`, `::: teacher`, `::: answer`) and worksheet
+building blocks (`::: lines 4`, `::: sort`, …) are a Python-Markdown extension:
+a scanner validates the fences with their line numbers, a preprocessor puts every
+fence on a block of its own, and a block processor turns each fenced div into an
+element – or drops it when it is not for this audience, so hidden text never even
+enters the document tree.  Raw HTML is not interpreted: it is printed as text.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+
+import markdown
+from markdown.blockprocessors import BlockProcessor
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from .errors import Problem
+from .helplines import REF_RE, Registry
+
+WORKSHEET, TEACHER, GUIDE = "worksheet", "teacher", "guide"
+AUDIENCE_OF = {"student": {WORKSHEET, GUIDE}, "teacher": {TEACHER}, "answer": {TEACHER}}
+CONTAINERS = ("student", "teacher", "answer", "ticks", "sort", "scenario", "remember")
+VOID = ("lines", "box", "trusted-adults")
+KINDS = CONTAINERS + VOID
+OPEN_RE = re.compile(r"^ {0,3}:{3,}[ \t]*([A-Za-z][\w-]*)[ \t]*(.*?)[ \t]*$")
+CLOSE_RE = re.compile(r"^ {0,3}:{3,}[ \t]*$")
+MAX_LINES = 30
+SORT_COLUMNS = ("Safe", "Not sure", "Unsafe")
+SAFE_LINK_RE = re.compile(r"^(https://|mailto:)", re.I)
+SAFE_IMAGE_RE = re.compile(r"^(?![a-z][a-z0-9+.-]*:)(?!/)(?!.*(^|/)\.\.(/|$))[\w./-]+$", re.I)
+
+
+@dataclass
+class Block:
+    """One fenced div as written in the source."""
+
+    kind: str
+    arg: str
+    start: int                  # file line of the opening fence
+    end: int | None = None      # file line of the closing fence (None for void blocks)
+    parent: "Block | None" = None
+
+    def inside(self, kind: str) -> bool:
+        """True if this block or one around it is of `kind`."""
+        block = self
+        while block:
+            if block.kind == kind:
+                return True
+            block = block.parent
+        return False
+
+
+@dataclass
+class Scan:
+    """What the fence scanner learnt about a body."""
+
+    blocks: list[Block] = field(default_factory=list)
+    audience: dict[int, set[str]] = field(default_factory=dict)  # file line → audiences
+    problems: list[Problem] = field(default_factory=list)
+
+    def lines_for(self, audience: str) -> list[int]:
+        """File lines whose text reaches the given audience."""
+        return [n for n, seen in self.audience.items() if audience in seen]
+
+
+def scan(body: str, *, first_line: int, shown: str, registry: Registry | None = None) -> Scan:
+    """Check the fences of a lesson body and map each line to its audiences."""
+    result = Scan()
+    stack: list[Block] = []
+    everyone = {WORKSHEET, TEACHER, GUIDE}
+    for offset, text in enumerate(body.split("\n")):
+        line = first_line + offset
+        if CLOSE_RE.match(text):
+            if not stack:
+                result.problems.append(Problem(shown, line, "':::' closes no open block; remove it"))
+            else:
+                stack.pop().end = line
+            continue
+        opened = OPEN_RE.match(text)
+        if opened:
+            kind, arg = opened.group(1).lower(), opened.group(2)
+            block = Block(kind, arg, line, parent=stack[-1] if stack else None)
+            problem = _check_block(block)
+            if problem:
+                result.problems.append(Problem(shown, line, problem))
+            result.blocks.append(block)
+            if kind not in VOID:
+                stack.append(block)
+            continue
+        seen = set(everyone)
+        for block in stack:
+            seen &= AUDIENCE_OF.get(block.kind, everyone)
+        result.audience[line] = seen
+        if registry is not None:
+            for ref in REF_RE.finditer(text):
+                if registry.resolve(ref.group(1), ref.group(2)) is None:
+                    result.problems.append(Problem(shown, line, _bad_ref(ref, registry)))
+    for block in stack:
+        result.problems.append(Problem(shown, block.start, f"'::: {block.kind}' is never closed; "
+                                                           "add a line ':::' where it ends"))
+    return result
+
+
+def _check_block(block: Block) -> str | None:
+    if block.kind not in KINDS:
+        return f"unknown block '::: {block.kind}' (expected one of {', '.join(KINDS)})"
+    if block.kind in ("lines", "box"):
+        arg = block.arg or "3"
+        if not arg.isdigit() or not 1 <= int(arg) <= MAX_LINES:
+            return f"'::: {block.kind} {block.arg}': expected a number of lines from 1 to {MAX_LINES}"
+    if block.kind == "sort" and block.arg and len(_columns(block.arg)) < 2:
+        return "'::: sort': give at least two column names separated by '|'"
+    outer = block.parent
+    while outer:
+        if block.kind in AUDIENCE_OF and outer.kind in AUDIENCE_OF and \
+                not (AUDIENCE_OF[block.kind] & AUDIENCE_OF[outer.kind]):
+            return (f"'::: {block.kind}' inside '::: {outer.kind}' (line {outer.start}) "
+                    "would never be printed")
+        outer = outer.parent
+    return None
+
+
+def _bad_ref(ref: re.Match, registry: Registry) -> str:
+    hid, part = ref.group(1), ref.group(2)
+    if hid not in registry:
+        return f"unknown helpline '{ref.group(0)}': ids are the keys of data/helplines.yml ({', '.join(registry)})"
+    return f"'{ref.group(0)}': {registry[hid].name} has no '{part}' (use name, phone, web or email)"
+
+
+def _columns(arg: str) -> list[str]:
+    return [c.strip() for c in arg.split("|") if c.strip()]
+
+
+# --- the extension ----------------------------------------------------------------
+
+class _FenceLines(Preprocessor):
+    """Give every fence line a block of its own, so blank lines around them are optional."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        for text in lines:
+            if OPEN_RE.match(text) or CLOSE_RE.match(text):
+                out += ["", text.strip(), ""]
+            else:
+                out.append(text)
+        return out
+
+
+class _FencedDiv(BlockProcessor):
+    """`::: kind arg` … `:::` → an element, or nothing when hidden from this audience."""
+
+    def __init__(self, parser, ext: "LessonExtension"):
+        super().__init__(parser)
+        self.ext = ext
+
+    def test(self, parent, block: str) -> bool:
+        return bool(OPEN_RE.match(block.strip())) and "\n" not in block.strip()
+
+    def run(self, parent, blocks: list[str]) -> None:
+        kind, arg = OPEN_RE.match(blocks.pop(0).strip()).groups()
+        kind = kind.lower()
+        if kind in VOID:
+            parent.append(self.ext.void(kind, arg))
+            return
+        depth, inner = 0, []
+        while blocks:
+            block = blocks.pop(0)
+            stripped = block.strip()
+            if CLOSE_RE.match(stripped):
+                if depth == 0:
+                    break
+                depth -= 1
+            else:
+                opened = OPEN_RE.match(stripped)
+                if opened and "\n" not in stripped and opened.group(1).lower() not in VOID:
+                    depth += 1
+            inner.append(block)
+        if self.ext.audience not in AUDIENCE_OF.get(kind, {self.ext.audience}):
+            return
+        holder = etree.Element("div")
+        self.parser.parseBlocks(holder, inner)
+        parent.append(self.ext.container(kind, arg, holder))
+
+
+class _HelplineRef(InlineProcessor):
+    """[[childline]], [[childline.phone]] → text from the registry."""
+
+    def __init__(self, registry: Registry):
+        super().__init__(REF_RE.pattern)
+        self.registry = registry
+
+    def handleMatch(self, m, data):  # noqa: N802 - Python-Markdown API
+        text = self.registry.resolve(m.group(1), m.group(2))
+        if text is None:
+            return None, None, None
+        span = etree.Element("span", {"class": f"helpline helpline-{m.group(2) or 'full'}"})
+        span.text = text
+        return span, m.start(0), m.end(0)
+
+
+class _SafeResources(Treeprocessor):
+    """Links only to https/mailto; images only from relative paths, with alt text;
+    list numbering kept; empty sections dropped."""
+
+    def __init__(self, md, ext: "LessonExtension"):
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root):
+        for el in root.iter():
+            if el.tag == "a":
+                href = el.get("href", "")
+                if not SAFE_LINK_RE.match(href):
+                    self.ext.refused(href, "links must start with https:// or mailto:")
+                    el.attrib.pop("href", None)
+            elif el.tag == "img":
+                src = el.get("src", "")
+                if not SAFE_IMAGE_RE.match(src):
+                    self.ext.refused(src, "images must be files inside the project, "
+                                          "given as a relative path like images/phone.svg")
+                    el.tag, el.text = "span", el.get("alt", "")
+                    el.attrib.clear()
+                elif not el.get("alt", "").strip():
+                    self.ext.refused(src, "image has no alt text: write ![what it shows](path)",
+                                     code="alt-text")
+            elif el.tag == "ol" and (el.get("start") or "").isdigit():
+                # WeasyPrint reads `start` only as a presentational hint, which we leave off.
+                el.set("style", f"counter-reset: list-item {int(el.get('start'))}; "
+                                "counter-increment: list-item -1")
+        _drop_empty_sections(root)
+        return None
+
+
+def _drop_empty_sections(root: etree.Element) -> None:
+    """Remove headings with nothing under them for this audience (e.g. a 'Teacher notes'
+    heading on the worksheet, when everything below it was teacher-only)."""
+    children = list(root)
+    for i, el in enumerate(children):
+        level = _heading_level(el)
+        if not level:
+            continue
+        following = children[i + 1] if i + 1 < len(children) else None
+        next_level = _heading_level(following) if following is not None else 0
+        if following is None or (next_level and next_level <= level):
+            root.remove(el)
+
+
+def _heading_level(el) -> int:
+    tag = str(el.tag)
+    return int(tag[1]) if re.fullmatch(r"h[1-6]", tag) else 0
+
+
+class _Capture(Treeprocessor):
+    """Keep a copy of the finished tree, for the checks."""
+
+    def __init__(self, md, ext: "LessonExtension"):
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root):
+        import copy
+        self.ext.captured = copy.deepcopy(root)
+        return None
+
+
+class LessonExtension(Extension):
+    """Everything lessonpack adds to Markdown, for one audience."""
+
+    def __init__(self, *, audience: str, registry: Registry, fillable: bool = False,
+                 field_prefix: str = "f", sort_columns: tuple[str, ...] = SORT_COLUMNS,
+                 statement_header: str = "Statement"):
+        super().__init__()
+        self.audience = audience
+        self.registry = registry
+        self.fillable = fillable
+        self.field_prefix = field_prefix
+        self.sort_columns = sort_columns
+        self.statement_header = statement_header
+        self.fields = 0
+        self.refusals: list[tuple[str, str, str]] = []  # (url, reason, code)
+        self.captured: etree.Element | None = None
+
+    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown API
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.preprocessors.register(_FenceLines(md), "lessonpack_fences", 25)
+        md.parser.blockprocessors.register(_FencedDiv(md.parser, self), "lessonpack_div", 95)
+        md.inlinePatterns.register(_HelplineRef(self.registry), "lessonpack_helpline", 185)
+        md.treeprocessors.register(_SafeResources(md, self), "lessonpack_resources", 5)
+        md.treeprocessors.register(_Capture(md, self), "lessonpack_capture", -10)
+
+    def refused(self, url: str, reason: str, code: str = "unsafe-url") -> None:
+        self.refusals.append((url, reason, code))
+
+    def _field_name(self) -> str:
+        self.fields += 1
+        return f"{self.field_prefix}-{self.fields}"
+
+    # building blocks ------------------------------------------------------------
+
+    def void(self, kind: str, arg: str) -> etree.Element:
+        if kind == "trusted-adults":
+            return self._trusted_adults()
+        n = int(arg) if arg.isdigit() else 3
+        el = etree.Element("div", {"class": f"answer-{kind} rows-{n}"})
+        if self.fillable:
+            area = etree.SubElement(el, "textarea", {"name": self._field_name(),
+                                                     "title": "Write your answer here",
+                                                     "class": "field"})
+            area.text = ""
+        elif kind == "lines":
+            for _ in range(n):
+                etree.SubElement(el, "div", {"class": "rule"}).text = ""
+        else:
+            el.text = ""
+        return el
+
+    def _trusted_adults(self) -> etree.Element:
+        el = etree.Element("div", {"class": "trusted-adults"})
+        title = etree.SubElement(el, "p", {"class": "card-title"})
+        title.text = "My trusted adults"
+        hint = etree.SubElement(el, "p", {"class": "hint"})
+        hint.text = "Write or draw one grown-up you could tell on each finger."
+        hand = etree.SubElement(el, "ol", {"class": "fingers"})
+        for _ in range(5):
+            li = etree.SubElement(hand, "li")
+            if self.fillable:
+                etree.SubElement(li, "input", {"type": "text", "name": self._field_name(),
+                                               "title": "A trusted adult", "class": "field"})
+            else:
+                etree.SubElement(li, "span", {"class": "rule"}).text = ""
+        return el
+
+    def container(self, kind: str, arg: str, holder: etree.Element) -> etree.Element:
+        if kind == "ticks":
+            return self._ticks(holder)
+        if kind == "sort":
+            return self._sort(holder, tuple(_columns(arg)) or self.sort_columns)
+        holder.set("class", kind if kind != "student" else "student")
+        if kind == "scenario":
+            holder.set("class", "card scenario")
+            title = etree.Element("p", {"class": "card-title"})
+            title.text = arg or "Story"
+            holder.insert(0, title)
+        elif kind in ("teacher", "answer") and self.audience == TEACHER:
+            label = etree.Element("p", {"class": "label"})
+            label.text = "Model answer" if kind == "answer" else "Teacher"
+            holder.insert(0, label)
+        return holder
+
+    def _items(self, holder: etree.Element) -> tuple[list[etree.Element], list[etree.Element]]:
+        """List items of the first list in holder, and every other child."""
+        items, rest = [], []
+        for child in list(holder):
+            if child.tag in ("ul", "ol") and not items:
+                items = list(child)
+            else:
+                rest.append(child)
+        return items, rest
+
+    def _ticks(self, holder: etree.Element) -> etree.Element:
+        items, rest = self._items(holder)
+        el = etree.Element("div", {"class": "ticks"})
+        el.extend(rest)
+        ul = etree.SubElement(el, "ul", {"class": "ticks"})
+        for item in items:
+            li = etree.SubElement(ul, "li")
+            li.append(self._tickbox(_plain(item)))
+            _move_content(item, li)
+        return el
+
+    def _tickbox(self, label: str) -> etree.Element:
+        if self.fillable:
+            return etree.Element("input", {"type": "checkbox", "name": self._field_name(),
+                                           "title": label[:80], "class": "field"})
+        box = etree.Element("span", {"class": "tickbox", "aria-hidden": "true"})
+        box.text = ""
+        return box
+
+    def _sort(self, holder: etree.Element, columns: tuple[str, ...]) -> etree.Element:
+        items, rest = self._items(holder)
+        el = etree.Element("div", {"class": "sort"})
+        el.extend(rest)
+        table = etree.SubElement(el, "table", {"class": "sort"})
+        head = etree.SubElement(etree.SubElement(table, "thead"), "tr")
+        th = etree.SubElement(head, "th", {"scope": "col", "class": "statement"})
+        th.text = self.statement_header
+        for column in columns:
+            etree.SubElement(head, "th", {"scope": "col"}).text = column
+        body = etree.SubElement(table, "tbody")
+        for item in items:
+            tr = etree.SubElement(body, "tr")
+            cell = etree.SubElement(tr, "td", {"class": "statement"})
+            _move_content(item, cell)
+            for column in columns:
+                td = etree.SubElement(tr, "td", {"class": "tick"})
+                td.append(self._tickbox(f"{_plain(cell)[:60]} – {column}"))
+        return el
+
+
+def _move_content(source: etree.Element, target: etree.Element) -> None:
+    """Move text and children of source (unwrapping a lone <p>) to the end of target."""
+    if len(source) == 1 and source[0].tag == "p" and not (source.text or "").strip():
+        source = source[0]
+    if target.text or len(target):
+        last = target[-1] if len(target) else None
+        if last is not None:
+            last.tail = (last.tail or "") + (source.text or "")
+        else:
+            target.text = (target.text or "") + (source.text or "")
+    else:
+        target.text = source.text
+    for child in list(source):
+        target.append(child)
+
+
+def _plain(el: etree.Element) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+@dataclass
+class Rendered:
+    """A lesson body as HTML for one audience, with what the checks need."""
+
+    html: str
+    tree: etree.Element
+    problems: list[Problem]
+
+    def headings(self) -> list[tuple[int, str]]:
+        """(level, text) of every heading, in order."""
+        return [(int(el.tag[1]), _plain(el)) for el in self.tree.iter()
+                if re.fullmatch(r"h[1-6]", str(el.tag))]
+
+    def sentences_text(self) -> list[str]:
+        """Text of each block-level element (paragraph, list item, heading, cell)."""
+        blocks = []
+        for el in self.tree.iter():
+            if el.tag in ("p", "li", "h2", "h3", "h4", "h5", "h6", "td") and \
+                    not any(c.tag in ("p", "ul", "ol") for c in el):
+                text = _plain(el)
+                if text:
+                    blocks.append(text)
+        return blocks
+
+
+def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = False
+                ) -> Rendered:
+    """Convert a lesson's body for one audience ('worksheet', 'teacher' or 'guide')."""
+    ext = LessonExtension(audience=audience, registry=registry, fillable=fillable,
+                          field_prefix=f"{lesson.id}", sort_columns=SORT_COLUMNS,
+                          statement_header="What happens" if lesson.key_stage in ("ks1", "ks2")
+                          else "Statement")
+    md = markdown.Markdown(extensions=[ext, "tables", "sane_lists"], output_format="html")
+    html = md.convert(lesson.body)
+    root = ext.captured if ext.captured is not None else etree.Element("div")
+    problems = [Problem(lesson.shown, _line_of(lesson, url), reason, code=code)
+                for url, reason, code in ext.refusals]
+    return Rendered(html=html, tree=root, problems=problems)
+
+
+def _line_of(lesson, needle: str) -> int | None:
+    for offset, text in enumerate(lesson.body.split("\n")):
+        if needle and needle in text:
+            return lesson.body_line + offset
+    return lesson.body_line

@@ -1,0 +1,150 @@
+"""HTML → PDF with WeasyPrint.  The only module that imports weasyprint.
+
+One `Renderer` per process: it pays for `import weasyprint`, the font
+configuration and the parsed stylesheets once, and every document after that
+is only layout.  Every resource goes through `SafeFetcher`, which serves files
+from the allowed folders only and refuses everything else – other local files,
+`..` and symlink escapes, and every network scheme – so a lesson can neither
+pull a file from the machine into a PDF nor make the build wait on the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+log = logging.getLogger(__name__)
+
+PDF_VARIANT = "pdf/ua-1"
+
+
+def _weasyprint():
+    import weasyprint  # noqa: PLC0415 - imported once per process, on first use
+    return weasyprint
+
+
+class RefusedResource(Exception):
+    """A document asked for a resource outside the allowed folders."""
+
+
+def make_fetcher(allowed: list[Path]):
+    """A WeasyPrint URL fetcher that serves only files under `allowed` folders."""
+    weasyprint = _weasyprint()
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    roots = [Path(p).resolve() for p in allowed]
+
+    class SafeFetcher(URLFetcher):
+        """Serves local files from the project's own folders; refuses the rest."""
+
+        def __init__(self):
+            super().__init__(timeout=1, allowed_protocols=("file", "data"), allow_redirects=False)
+            self.refused: list[str] = []
+
+        def fetch(self, url, headers=None):  # noqa: D102 - WeasyPrint API
+            if url.startswith("data:"):
+                # Inline data (our QR codes) carries its content with it: nothing to leak.
+                return super().fetch(url, headers)
+            path = self.allowed_path(url)
+            if path is None:
+                self.refused.append(url)
+                raise RefusedResource(f"refused to load {url!r}: only files inside the "
+                                      "project's templates, lessons and the school folder are used")
+            mime, _ = mimetypes.guess_type(path.name)
+            return URLFetcherResponse(url=path.as_uri(), body=path.read_bytes(),
+                                      headers={"Content-Type": mime or "application/octet-stream"})
+
+        @staticmethod
+        def allowed_path(url: str) -> Path | None:
+            parts = urlsplit(url)
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+                return None
+            try:
+                path = Path(unquote(parts.path)).resolve(strict=True)
+            except (OSError, RuntimeError, ValueError):
+                return None
+            if not path.is_file():
+                return None
+            if any(path.is_relative_to(root) for root in roots):
+                return path
+            return None
+
+    return SafeFetcher
+
+
+@dataclass
+class RenderResult:
+    """What rendering one document produced."""
+
+    pdf: bytes
+    pages: int
+    errors: list[str] = field(default_factory=list)
+
+
+class _Collect(logging.Handler):
+    """Turns WeasyPrint's logged errors (missing images, refused URLs) into our errors."""
+
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage().splitlines()[0])
+
+
+class Renderer:
+    """Lays out HTML documents; reuses fonts and stylesheets across documents."""
+
+    def __init__(self, *, allowed: list[Path], stylesheets: list[Path]):
+        wp = _weasyprint()
+        from weasyprint.text.fonts import FontConfiguration
+
+        self._wp = wp
+        self.font_config = FontConfiguration()
+        self.fetcher_class = make_fetcher(allowed)
+        self._css: dict[Path, object] = {}
+        self.stylesheets = [self.css(p) for p in stylesheets]
+
+    def css(self, path: Path):
+        """A parsed stylesheet, parsed once per process."""
+        path = Path(path).resolve()
+        if path not in self._css:
+            self._css[path] = self._wp.CSS(filename=str(path), font_config=self.font_config,
+                                           url_fetcher=self.fetcher_class())
+        return self._css[path]
+
+    def render(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
+               forms: bool = False) -> tuple[object, list[str]]:
+        """Lay out one document; returns the WeasyPrint Document and resource errors."""
+        fetcher = self.fetcher_class()
+        collect = _Collect()
+        wp_log = logging.getLogger("weasyprint")
+        wp_log.addHandler(collect)
+        try:
+            doc = self._wp.HTML(string=html, base_url=str(base_url) + os.sep,
+                                url_fetcher=fetcher).render(
+                font_config=self.font_config,
+                stylesheets=self.stylesheets + [self.css(p) for p in extra_css],
+                pdf_variant=PDF_VARIANT, pdf_forms=forms or None)
+        finally:
+            wp_log.removeHandler(collect)
+        errors = [f"refused to load {u!r}: only files inside the project's templates, "
+                  "lessons and the school folder may be used" for u in fetcher.refused]
+        errors += [m for m in collect.messages if not any(u in m for u in fetcher.refused)]
+        return doc, errors
+
+    def write(self, document, *, forms: bool = False) -> bytes:
+        """The PDF bytes of a laid-out document: tagged PDF/UA-1, reproducible."""
+        return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_forms=forms or None,
+                                  pdf_identifier=b"lessonpack")
+
+    def to_pdf(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
+               forms: bool = False) -> RenderResult:
+        """Render HTML straight to PDF bytes."""
+        doc, errors = self.render(html, base_url=base_url, extra_css=extra_css, forms=forms)
+        return RenderResult(pdf=self.write(doc, forms=forms), pages=len(doc.pages), errors=errors)
+

@@ -1,0 +1,54 @@
+"""What a build will make: one Job per output document, in a stable order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lessons import KEY_STAGES, Lesson
+
+VARIANTS = ("standard", "large-print", "dyslexia", "greyscale")
+
+
+@dataclass(frozen=True, order=True)
+class Job:
+    """One PDF to make."""
+
+    path: str                   # relative to the output folder
+    kind: str                   # worksheet | teacher-notes | pack | parents-guide | parents-letter
+    key_stage: str | None
+    lesson: str | None
+    variant: str = "standard"
+
+
+def output_path(folder: str, stem: str, variant: str) -> str:
+    """'ks2/ks2-grooming-worksheet.pdf', with '-<variant>' unless standard."""
+    suffix = "" if variant == "standard" else f"-{variant}"
+    return f"{folder}/{stem}{suffix}.pdf"
+
+
+def plan(lessons: list[Lesson], *, variants: tuple[str, ...] = ("standard",),
+         packs: bool = True, letter: bool = False) -> list[Job]:
+    """Every document for these lessons and variants; packs cover the key stages present."""
+    jobs: list[Job] = []
+    for variant in variants:
+        for lesson in lessons:
+            if lesson.is_guide:
+                jobs.append(Job(output_path("parents", lesson.id, variant), "parents-guide",
+                                None, lesson.id, variant))
+                continue
+            for kind in ("worksheet", "teacher-notes"):
+                jobs.append(Job(output_path(lesson.key_stage, f"{lesson.id}-{kind}", variant),
+                                kind, lesson.key_stage, lesson.id, variant))
+        if packs:
+            for ks in KEY_STAGES:
+                if any(l.key_stage == ks for l in lessons):
+                    jobs.append(Job(output_path(ks, f"{ks}-pack", variant), "pack", ks, None, variant))
+        if letter:
+            jobs.append(Job(output_path("parents", "letter", variant), "parents-letter",
+                            None, None, variant))
+    return sorted(jobs, key=lambda j: (j.variant != "standard", j.variant, j.path))
+
+
+def shard(jobs: list[Job], index: int, count: int) -> list[Job]:
+    """The index-th of count deterministic, disjoint slices (1-based), balanced by order."""
+    return [job for i, job in enumerate(sorted(jobs)) if i % count == index - 1]

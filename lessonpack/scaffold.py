@@ -1,0 +1,1 @@
+"""`lessonpack new`: a lesson skeleton with every section and TODO markers."""

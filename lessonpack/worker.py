@@ -1,0 +1,129 @@
+"""One worker: turns Jobs into PDF bytes.  The same code runs in-process (--jobs 1)
+and in each worker process, which pays for WeasyPrint, fonts and stylesheets once."""
+
+from __future__ import annotations
+
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .compose import Composed, Inputs, compose
+from .errors import LessonpackError, Problem
+from .plan import Job
+from .project import Project
+from .render import Templates
+
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a worker process needs to rebuild its inputs (picklable)."""
+
+    project_root: str
+    config_path: str | None = None
+    fillable: bool = False
+    draft: bool = False
+    key_stages: tuple[str, ...] = ()
+
+
+@dataclass
+class Result:
+    """What one job produced: bytes and pages, or the problems that stopped it."""
+
+    job: Job
+    data: bytes | None = None
+    pages: int = 0
+    seconds: float = 0.0
+    problems: list[Problem] = field(default_factory=list)
+    used: list[str] = field(default_factory=list)   # template files, for the cache
+
+    @property
+    def ok(self) -> bool:
+        return self.data is not None and not any(p.severity == "error" for p in self.problems)
+
+
+def stylesheets_for(templates: Templates, job: Job, paper: str) -> list[Path]:
+    """Variant and paper stylesheets added on top of css/print.css."""
+    extra = []
+    for name in ([f"css/variant-{job.variant}.css"] if job.variant != "standard" else []) + \
+            ([f"css/paper-{paper.lower()}.css"] if paper.lower() != "a4" else []):
+        path = templates.find_asset(name)
+        if path:
+            extra.append(path)
+    return extra
+
+
+class Worker:
+    """Holds the loaded inputs, templates and renderer of one process."""
+
+    def __init__(self, settings: Settings, inputs: Inputs | None = None):
+        from .inputs import load_inputs
+
+        self.settings = settings
+        self.project = Project(Path(settings.project_root))
+        self.inputs = inputs or load_inputs(self.project, settings)
+        config = self.inputs.config
+        override_templates = [config.overrides / "templates"] if config and config.overrides else []
+        self.templates = Templates(override_templates + [self.project.templates],
+                                   self.project.builtin_templates)
+        self._renderer = None
+
+    @property
+    def renderer(self):
+        if self._renderer is None:
+            from .pdf import Renderer
+
+            config = self.inputs.config
+            allowed = [self.project.templates, self.project.builtin_templates,
+                       self.project.lessons, *FONT_DIRS]
+            if config:
+                allowed.append(config.dir)
+            base = self.templates.find_asset("css/print.css")
+            self._renderer = Renderer(allowed=allowed, stylesheets=[base])
+        return self._renderer
+
+    def compose(self, job: Job) -> Composed:
+        return compose(job, self.inputs, self.templates)
+
+    def run(self, job: Job) -> Result:
+        """Render one job; problems are returned, never raised."""
+        start = time.perf_counter()
+        result = Result(job)
+        try:
+            composed = self.compose(job)
+            result.problems += composed.problems
+            extra = stylesheets_for(self.templates, job, self.inputs.paper)
+            rendered = self.renderer.to_pdf(
+                composed.html, base_url=self.project.lessons, extra_css=extra,
+                forms=self.inputs.fillable and job.kind == "worksheet")
+            where = composed.sources[0].shown if len(composed.sources) == 1 else job.path
+            result.problems += [Problem(where, None, message, code="resource")
+                                for message in rendered.errors]
+            result.data, result.pages = rendered.pdf, rendered.pages
+            result.used = [str(p) for p in self.templates.used_by(composed.template)] + \
+                [str(p) for p in extra]
+        except LessonpackError as exc:
+            result.problems += exc.problems or [Problem(job.path, None, exc.message)]
+        result.seconds = time.perf_counter() - start
+        return result
+
+
+# --- process pool plumbing ----------------------------------------------------------
+
+_WORKER: Worker | None = None
+
+
+def init_process(settings: Settings) -> None:
+    """Pool initializer: the parent handles Ctrl-C; the worker loads everything once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    global _WORKER
+    _WORKER = Worker(settings)
+    _WORKER.renderer  # noqa: B018 - import WeasyPrint and parse CSS before the first job
+
+
+def run_in_process(job: Job) -> Result:
+    """Pool task: run one job in this process's worker."""
+    assert _WORKER is not None
+    return _WORKER.run(job)
