@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from pathlib import Path
 
 from . import __version__, manifest
@@ -54,6 +55,8 @@ class Cache:
             if config.school.logo:
                 digest.update(_uri_path(config.school.logo).read_bytes())
         digest.update(repr((self.settings.fillable, self.settings.draft)).encode())
+        # compose.build_date puts SOURCE_DATE_EPOCH into every document's date.
+        digest.update(f"SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
         return digest.hexdigest()
 
     def stamp(self, job: Job, used: list[str]) -> str:

@@ -42,6 +42,10 @@ class Group(click.Group):
             return super().invoke(ctx)
         except LessonpackError:
             raise
+        except BrokenPipeError:
+            # `lessonpack list | head`: the reader left; nothing more to say.
+            sys.stderr.close()
+            sys.exit(0)
         except KeyboardInterrupt:
             click.echo("\ninterrupted: nothing half-written was left behind; "
                        "the previous output is unchanged", err=True)

@@ -34,6 +34,7 @@ CLOSE_RE = re.compile(r"^ {0,3}:{3,}[ \t]*$")
 MAX_LINES = 30
 SORT_COLUMNS = ("Safe", "Not sure", "Unsafe")
 SAFE_LINK_RE = re.compile(r"^(https://|mailto:)", re.I)
+ANSWER_TITLE = "Write your answer here"
 SAFE_IMAGE_RE = re.compile(r"^(?![a-z][a-z0-9+.-]*:)(?!/)(?!.*(^|/)\.\.(/|$))[\w./-]+$", re.I)
 
 
@@ -257,6 +258,25 @@ def _heading_level(el) -> int:
     return int(tag[1]) if re.fullmatch(r"h[1-6]", tag) else 0
 
 
+class _FieldTitles(Treeprocessor):
+    """Name each answer field after the question just above it, so a screen reader
+    (and the tooltip) says what the field is for, not only 'Write your answer here'."""
+
+    def run(self, root):
+        for parent in root.iter():
+            previous = None
+            for child in parent:
+                area = child.find("textarea") if child.tag == "div" else None
+                if area is not None and area.get("title") == ANSWER_TITLE and \
+                        previous is not None and previous.tag == "p" and _plain(previous):
+                    question = _plain(previous)
+                    if len(question) > 120:
+                        question = question[:119].rstrip() + "…"
+                    area.set("title", f"Answer to: {question}")
+                previous = child
+        return None
+
+
 class _Capture(Treeprocessor):
     """Keep a copy of the finished tree, for the checks."""
 
@@ -294,6 +314,7 @@ class LessonExtension(Extension):
         md.parser.blockprocessors.register(_FencedDiv(md.parser, self), "lessonpack_div", 95)
         md.inlinePatterns.register(_HelplineRef(self.registry), "lessonpack_helpline", 185)
         md.treeprocessors.register(_SafeResources(md, self), "lessonpack_resources", 5)
+        md.treeprocessors.register(_FieldTitles(md), "lessonpack_field_titles", 4)
         md.treeprocessors.register(_Capture(md, self), "lessonpack_capture", -10)
 
     def refused(self, url: str, reason: str, code: str = "unsafe-url") -> None:
@@ -309,17 +330,19 @@ class LessonExtension(Extension):
         if kind == "trusted-adults":
             return self._trusted_adults()
         n = int(arg) if arg.isdigit() else 3
-        el = etree.Element("div", {"class": f"answer-{kind} rows-{n}"})
-        if self.fillable:
-            area = etree.SubElement(el, "textarea", {"name": self._field_name(),
-                                                     "title": "Write your answer here",
-                                                     "class": "field"})
-            area.text = ""
-        elif kind == "lines":
+        # --rows sizes the box in CSS for any n; a fillable worksheet prints exactly like
+        # a paper one because its field lies over the same rules (see print.css).
+        el = etree.Element("div", {"class": f"answer-{kind} rows-{n}" +
+                                   (" fillable" if self.fillable else ""),
+                                   "style": f"--rows: {n}"})
+        el.text = ""
+        if kind == "lines":
             for _ in range(n):
                 etree.SubElement(el, "div", {"class": "rule"}).text = ""
-        else:
-            el.text = ""
+        if self.fillable:
+            area = etree.SubElement(el, "textarea", {"name": self._field_name(),
+                                                     "title": ANSWER_TITLE, "class": "field"})
+            area.text = ""
         return el
 
     def _trusted_adults(self) -> etree.Element:
@@ -329,13 +352,14 @@ class LessonExtension(Extension):
         hint = etree.SubElement(el, "p", {"class": "hint"})
         hint.text = "Write or draw one grown-up you could tell on each finger."
         hand = etree.SubElement(el, "ol", {"class": "fingers"})
-        for _ in range(5):
+        for number in range(1, 6):
             li = etree.SubElement(hand, "li")
+            rule = etree.SubElement(li, "span", {"class": "rule"})
+            rule.text = ""
             if self.fillable:
-                etree.SubElement(li, "input", {"type": "text", "name": self._field_name(),
-                                               "title": "A trusted adult", "class": "field"})
-            else:
-                etree.SubElement(li, "span", {"class": "rule"}).text = ""
+                etree.SubElement(rule, "input", {"type": "text", "name": self._field_name(),
+                                                 "title": f"Trusted adult {number}",
+                                                 "class": "field"})
         return el
 
     def container(self, kind: str, arg: str, holder: etree.Element) -> etree.Element:

@@ -44,6 +44,7 @@ def make_fetcher(allowed: list[Path]):
         def __init__(self):
             super().__init__(timeout=1, allowed_protocols=("file", "data"), allow_redirects=False)
             self.refused: list[str] = []
+            self.served: list[Path] = []    # every file read into the document, for the cache
 
         def fetch(self, url, headers=None):  # noqa: D102 - WeasyPrint API
             if url.startswith("data:"):
@@ -55,6 +56,7 @@ def make_fetcher(allowed: list[Path]):
                 raise RefusedResource(f"refused to load {url!r}: only files inside the "
                                       "project's templates, lessons and the school folder are used")
             mime, _ = mimetypes.guess_type(path.name)
+            self.served.append(path)
             return URLFetcherResponse(url=path.as_uri(), body=path.read_bytes(),
                                       headers={"Content-Type": mime or "application/octet-stream"})
 
@@ -83,6 +85,7 @@ class RenderResult:
     pdf: bytes
     pages: int
     errors: list[str] = field(default_factory=list)
+    used: list[Path] = field(default_factory=list)    # stylesheets, images, fonts it read
 
 
 class _Collect(logging.Handler):
@@ -107,19 +110,29 @@ class Renderer:
         self.font_config = FontConfiguration()
         self.fetcher_class = make_fetcher(allowed)
         self._css: dict[Path, object] = {}
+        self._css_files: dict[Path, list[Path]] = {}   # a stylesheet and what it imported
         self.stylesheets = [self.css(p) for p in stylesheets]
+        self._base_css = [Path(p).resolve() for p in stylesheets]
 
     def css(self, path: Path):
         """A parsed stylesheet, parsed once per process."""
         path = Path(path).resolve()
         if path not in self._css:
+            fetcher = self.fetcher_class()
             self._css[path] = self._wp.CSS(filename=str(path), font_config=self.font_config,
-                                           url_fetcher=self.fetcher_class())
+                                           url_fetcher=fetcher)
+            self._css_files[path] = [path, *fetcher.served]
         return self._css[path]
 
     def render(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
                forms: bool = False) -> tuple[object, list[str]]:
         """Lay out one document; returns the WeasyPrint Document and resource errors."""
+        doc, errors, _ = self._render(html, base_url=base_url, extra_css=extra_css, forms=forms)
+        return doc, errors
+
+    def _render(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
+                forms: bool = False) -> tuple[object, list[str], list[Path]]:
+        """render(), plus every file the document read: the cache must know them all."""
         fetcher = self.fetcher_class()
         collect = _Collect()
         wp_log = logging.getLogger("weasyprint")
@@ -135,7 +148,9 @@ class Renderer:
         errors = [f"refused to load {u!r}: only files inside the project's templates, "
                   "lessons and the school folder may be used" for u in fetcher.refused]
         errors += [m for m in collect.messages if not any(u in m for u in fetcher.refused)]
-        return doc, errors
+        sheets = self._base_css + [Path(p).resolve() for p in extra_css]
+        used = {f for sheet in sheets for f in self._css_files.get(sheet, [])}
+        return doc, errors, sorted(used | set(fetcher.served))
 
     def write(self, document, *, forms: bool = False) -> bytes:
         """The PDF bytes of a laid-out document: tagged PDF/UA-1, reproducible."""
@@ -145,6 +160,7 @@ class Renderer:
     def to_pdf(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
                forms: bool = False) -> RenderResult:
         """Render HTML straight to PDF bytes."""
-        doc, errors = self.render(html, base_url=base_url, extra_css=extra_css, forms=forms)
-        return RenderResult(pdf=self.write(doc, forms=forms), pages=len(doc.pages), errors=errors)
+        doc, errors, used = self._render(html, base_url=base_url, extra_css=extra_css, forms=forms)
+        return RenderResult(pdf=self.write(doc, forms=forms), pages=len(doc.pages), errors=errors,
+                            used=used)
 

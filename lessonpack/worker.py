@@ -102,8 +102,10 @@ class Worker:
             result.problems += [Problem(where, None, message, code="resource")
                                 for message in rendered.errors]
             result.data, result.pages = rendered.pdf, rendered.pages
+            # Templates it loaded plus every stylesheet, image and font it read, so that
+            # editing print.css or a lesson's image makes the document stale.
             result.used = [str(p) for p in self.templates.used_by(composed.template)] + \
-                [str(p) for p in extra]
+                [str(p) for p in rendered.used]
         except LessonpackError as exc:
             result.problems += exc.problems or [Problem(job.path, None, exc.message)]
         result.seconds = time.perf_counter() - start

@@ -1,8 +1,99 @@
-"""Content gates: one module per concern, each yielding Problems with path:line."""
+"""Content gates: one module per concern, each returning Problems with path:line.
+
+`run_checks` prepares each lesson once – its fence scan, its body rendered for
+the worksheet and for the teacher, and both documents composed from the real
+templates – and hands that to every gate, so a gate checks what will really be
+printed (an override template that drops the "Remember" box is caught too).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+from dataclasses import dataclass
 
-def run_checks(project, inputs, *, strict: bool = False, today=None) -> list:
-    """Every finding on the chosen lessons, errors and warnings."""
-    return []
+from ..errors import Problem
+from ..lessons import Lesson
+from ..markdown import GUIDE, TEACHER, WORKSHEET, Rendered, Scan, render_body, scan
+from ..yamlfile import load_yaml_mapping
+
+
+@dataclass
+class Subject:
+    """One lesson, prepared for the gates."""
+
+    lesson: Lesson
+    scan: Scan
+    worksheet: Rendered              # the body as the pupils (or parents) see it
+    teacher: Rendered | None         # the body as the teacher sees it (None for the guide)
+    worksheet_html: str              # the whole composed document
+    teacher_html: str
+
+    def student_lines(self) -> list[tuple[int, str]]:
+        """(file line, text) of every body line pupils read."""
+        audience = GUIDE if self.lesson.is_guide else WORKSHEET
+        lines = self.lesson.body.split("\n")
+        return [(n, lines[n - self.lesson.body_line]) for n in self.scan.lines_for(audience)]
+
+    def all_lines(self) -> list[tuple[int, str]]:
+        """(file line, text) of every body line."""
+        return [(self.lesson.body_line + i, text)
+                for i, text in enumerate(self.lesson.body.split("\n"))]
+
+
+def today() -> dt.date:
+    """Today, or LESSONPACK_TODAY (ISO date) so tests and CI can pin it."""
+    pinned = os.environ.get("LESSONPACK_TODAY")
+    return dt.date.fromisoformat(pinned) if pinned else dt.date.today()
+
+
+def prepare(project, inputs, templates) -> tuple[list[Subject], list[Problem]]:
+    """Scan, render and compose every chosen lesson; fence problems stop a lesson here."""
+    from ..compose import compose
+    from ..plan import Job
+
+    subjects, problems = [], []
+    for lesson in inputs.lessons.values():
+        scanned = scan(lesson.body, first_line=lesson.body_line, shown=lesson.shown,
+                       registry=inputs.registry)
+        if scanned.problems:
+            problems += scanned.problems
+            continue
+        if lesson.is_guide:
+            worksheet = render_body(lesson, GUIDE, inputs.registry)
+            teacher = None
+            guide_job = Job("parents/x.pdf", "parents-guide", None, lesson.id)
+            worksheet_html, teacher_html = compose(guide_job, inputs, templates).html, ""
+        else:
+            worksheet = render_body(lesson, WORKSHEET, inputs.registry)
+            teacher = render_body(lesson, TEACHER, inputs.registry)
+            ks = lesson.key_stage
+            worksheet_html = compose(Job("x.pdf", "worksheet", ks, lesson.id), inputs, templates).html
+            teacher_html = compose(Job("x.pdf", "teacher-notes", ks, lesson.id), inputs, templates).html
+        problems += worksheet.problems
+        subjects.append(Subject(lesson, scanned, worksheet, teacher, worksheet_html, teacher_html))
+    return subjects, problems
+
+
+def run_checks(project, inputs, *, strict: bool = False, on: dt.date | None = None) -> list[Problem]:
+    """Every finding on the chosen lessons, errors and warnings, sorted by place."""
+    from ..render import Templates
+    from . import (accessibility, blame, frontmatter, freshness, language, leaks, numbers,
+                   readability, signposting)
+
+    config = inputs.config
+    overrides = [config.overrides / "templates"] if config and config.overrides else []
+    templates = Templates(overrides + [project.templates], project.builtin_templates)
+    words, _ = load_yaml_mapping(project.data("language.yml"))
+    subjects, problems = prepare(project, inputs, templates)
+    for subject in subjects:
+        problems += numbers.check(subject, inputs.registry)
+        problems += signposting.check(subject, inputs.registry)
+        problems += language.check(subject, words)
+        problems += blame.check(subject, words.get("blame", {}))
+        problems += readability.check(subject)
+        problems += leaks.check(subject)
+        problems += freshness.check(subject, on or today(), strict=strict)
+        problems += frontmatter.check(subject, inputs.curriculum)
+        problems += accessibility.check(subject.lesson, subject.worksheet, subject.teacher)
+    return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.code, p.message))

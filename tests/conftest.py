@@ -1,0 +1,117 @@
+"""Shared fixtures: tiny real projects built from a dict in tmp_path, and PDF readers."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lessonpack.cli import main
+from lessonpack.project import HOME
+
+REPO = HOME
+
+
+def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | None = None,
+              **front) -> str:
+    """A small lesson that passes every check, with front matter keys overridable."""
+    signposting = ["childline"] if key_stage == "ks1" else ["childline", "ceop"]
+    meta = {
+        "id": f"{key_stage}-{topic}", "title": f"Test lesson {key_stage} {topic}",
+        "key_stage": key_stage, "topic": topic, "duration_minutes": 45,
+        "objectives": ["I can name a grown-up I trust."],
+        "keywords": ["trusted adult: a grown-up who helps you"],
+        "signposting": signposting,
+        "curriculum": ["rshe-p-online-relationships"],
+        "sources": ["safeguarding-facts.md §2"],
+        "reviewed": "2026-11-25", "review_by": "2027-09-01",
+    }
+    meta.update(front)
+    lines = ["---"]
+    for key, value in meta.items():
+        if value is None:
+            continue
+        if isinstance(value, list):
+            lines.append(f"{key}:")
+            lines += [f"  - {v!r}" if isinstance(v, str) else f"  - {v}" for v in value]
+        else:
+            lines.append(f"{key}: {value}")
+    lines.append("---")
+    if body is None:
+        body = textwrap.dedent("""\
+            ## Starter
+
+            Sam plays a game. A new friend says hi.
+
+            ::: student
+            Who can Sam tell? Write one name.
+
+            ::: lines 2
+            :::
+
+            ::: answer
+            ANSWER-TEXT: Sam can tell a parent or a teacher.
+            :::
+
+            ::: teacher
+            TEACHER-TEXT: Allow five minutes for this task.
+            :::
+
+            ## Plenary
+
+            It is never your fault. You will not be in trouble for telling.
+            """)
+    return "\n".join(lines) + "\n" + body
+
+
+@pytest.fixture
+def make_project(tmp_path):
+    """make_project({"ks2/grooming.md": text, ...}) → a project folder with data/."""
+
+    def make(lessons: dict[str, str] | None = None, *, files: dict[str, str | bytes] | None = None,
+             name: str = "proj") -> Path:
+        root = tmp_path / name
+        (root / "lessons").mkdir(parents=True)
+        shutil.copytree(REPO / "data", root / "data")
+        for rel, text in (lessons if lessons is not None else {"ks2/grooming.md": lesson_md()}).items():
+            path = root / "lessons" / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        for rel, content in (files or {}).items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return make
+
+
+@pytest.fixture
+def cli():
+    """cli(project, "build", "--jobs", "1") → click Result (exit_code, output)."""
+
+    def run(project: Path | None, *args: str):
+        runner = CliRunner()
+        pre = ["--project", str(project)] if project else []
+        return runner.invoke(main, pre + [str(a) for a in args], catch_exceptions=True)
+
+    return run
+
+
+def pdf_text(path: Path) -> str:
+    """Text of a PDF as poppler's pdftotext sees it, whitespace normalised."""
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    return " ".join(out.split())
+
+
+def pdf_pages(path: Path) -> int:
+    from pypdf import PdfReader
+    return len(PdfReader(str(path)).pages)
