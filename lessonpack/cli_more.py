@@ -87,17 +87,27 @@ def new(obj, key_stage, topic, force):
 @click.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Build folder for the release (default dist/build).")
-@click.option("--merge", "merge_dirs", multiple=True,
-              type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Merge shard output folders instead of building (repeatable).")
+@click.option("--merge", is_flag=True,
+              help="Merge the shard output folders DIRS (from `build --shard I/N`) instead of building.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64))
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("merge_dirs", metavar="[DIRS]...", nargs=-1,
+                type=click.Path(file_okay=False, path_type=Path))
 @click.pass_obj
-def release(obj, out, merge_dirs, jobs, config_path):
-    """Build everything cleanly, then write dist/lessonpack-packs-<version>.zip."""
+def release(obj, out, merge, jobs, config_path, merge_dirs):
+    """Build everything cleanly, then write dist/lessonpack-packs-<version>.zip.
+
+    `release --merge shard-1 shard-2 shard-3` zips the shard folders instead.
+    """
     from .build import default_jobs
     from .release import make_release
 
+    # --merge takes several folders, which click options cannot: they are arguments.
+    if merge and not merge_dirs:
+        raise click.UsageError("--merge needs the shard folders: release --merge shard-1 shard-2 …")
+    if merge_dirs and not merge:
+        raise click.UsageError("folders are only taken with --merge: release --merge " +
+                               " ".join(str(d) for d in merge_dirs))
     project = obj["project"]
     zip_path, count = make_release(project, out=out, merge=list(merge_dirs),
                                    jobs=jobs or default_jobs(), config_path=config_path,

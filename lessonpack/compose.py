@@ -134,6 +134,7 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
     doc = dict(
         kind=job.kind, key_stage=key_stage or "parents", variant=job.variant,
         paper=inputs.paper.lower(), draft=inputs.draft, title=doc_title,
+        fillable=inputs.fillable and job.kind == "worksheet",  # Name/Date fields too
         author=school.name if school else "lessonpack",
         description=_description(job, sources),
         keywords=", ".join(sorted({l.topic for l in sources})),

@@ -149,9 +149,12 @@ def load_config(path: Path, *, known_lessons: set[str] | None = None) -> SchoolC
             return default
         node = data
         for part in dotted.split("."):
-            if not isinstance(node, dict) or part not in node:
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
                 return default
-            node = node[part]
         return node
 
     base = path.parent.resolve()

@@ -81,3 +81,7 @@ class ConfigError(ProblemsFound):
 
 class BuildError(LessonpackError):
     """A document could not be rendered."""
+
+
+class ReleaseError(LessonpackError):
+    """A release could not be assembled (bad shard folders, unsafe output folder)."""
