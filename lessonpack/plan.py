@@ -49,6 +49,26 @@ def plan(lessons: list[Lesson], *, variants: tuple[str, ...] = ("standard",),
     return sorted(jobs, key=lambda j: (j.variant != "standard", j.variant, j.path))
 
 
+def cost(job: Job, jobs: list[Job]) -> int:
+    """Rough work of a job: a pack lays out every lesson document of its key stage again."""
+    if job.kind != "pack":
+        return 1
+    return max(1, sum(1 for j in jobs if j.kind in ("worksheet", "teacher-notes")
+                      and j.key_stage == job.key_stage and j.variant == job.variant))
+
+
 def shard(jobs: list[Job], index: int, count: int) -> list[Job]:
-    """The index-th of count deterministic, disjoint slices (1-based), balanced by order."""
-    return [job for i, job in enumerate(sorted(jobs)) if i % count == index - 1]
+    """The index-th of count deterministic, disjoint slices (1-based), balanced by cost.
+
+    Dealing jobs round-robin put two of the four packs – half the work – on one CI
+    machine; instead the costliest job goes to the least loaded shard (ties: the
+    lower shard, then path order), which depends only on the job list.
+    """
+    loads = [0] * count
+    chosen: list[Job] = []
+    for job in sorted(jobs, key=lambda j: (-cost(j, jobs), j)):
+        least = min(range(count), key=lambda i: (loads[i], i))
+        loads[least] += cost(job, jobs)
+        if least == index - 1:
+            chosen.append(job)
+    return sorted(chosen)

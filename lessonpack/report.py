@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 
 import click
@@ -33,7 +34,11 @@ class Progress:
         else:
             line = f"{prefix} FAILED   {job.path}"
         if self.tty and event == "built":
-            click.echo(f"\r\033[K{line}", file=self.stream, nl=done == total)
+            # A line wider than the terminal wraps, and "\r" then rewrites only its last
+            # row, leaving the rest on screen: cut it to fit instead.
+            columns = shutil.get_terminal_size().columns
+            click.echo(f"\r\033[K{line[:max(columns - 1, 20)]}", file=self.stream,
+                       nl=done == total)
         else:
             if self.tty:
                 click.echo("\r\033[K", file=self.stream, nl=False)

@@ -49,6 +49,9 @@ def remove_stale(out: Path, *, keep: set[str], previous: dict[str, Entry]) -> li
         if rel not in keep and (out / rel).is_file():
             (out / rel).unlink()
             removed.append(rel)
+            folder = (out / rel).parent
+            if folder != out and not any(folder.iterdir()):
+                folder.rmdir()
     return removed
 
 
