@@ -57,6 +57,7 @@ class Run:
     current: int = 0
     doc_seconds: dict[str, float] = field(default_factory=dict)
     doc_pages: dict[str, int] = field(default_factory=dict)
+    note: str = ""
 
 
 def timed(name: str, cmd: list[str], *, cwd: Path | None = None) -> Run:
@@ -88,10 +89,16 @@ def best(runs: list[Run]) -> Run:
 
 
 def copy_project(dest: Path) -> Path:
-    """A throwaway copy of the project's inputs (lessons, data, templates)."""
-    for name in ("lessons", "data", "templates"):
+    """A throwaway copy of the checkout: inputs and lessonpack's own code.
+
+    The code is copied too: the cache stamps lessonpack's source, so a colleague
+    saving a file mid-run would otherwise turn the no-op rebuild into a full one.
+    """
+    for name in ("lessons", "data", "templates", "lessonpack"):
         if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, dest / name)
+            shutil.copytree(REPO / name, dest / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy2(BUILD_PY, dest / "build.py")
     return dest
 
 
@@ -109,7 +116,7 @@ def lesson_files(project: Path, key_stages: tuple[str, ...]) -> dict[str, list[P
 
 def lessonpack(project: Path, out: Path, *args: str) -> list[str]:
     """The command line of one lessonpack build of the copy."""
-    return [sys.executable, str(BUILD_PY), "--project", str(project), "build",
+    return [sys.executable, str(project / "build.py"), "--project", str(project), "build",
             "--out", str(out), *args]
 
 
@@ -137,7 +144,8 @@ def baseline(project: Path, work: Path, key_stages: tuple[str, ...]) -> Run | No
                  [sys.executable, "-m", "weasyprint", f"{stem}.html", f"{stem}.pdf"]]
         for cmd in steps:
             peak = max(peak, timed(name, cmd, cwd=sources[0].parent).max_rss_mib)
-    run = Run("baseline", time.perf_counter() - start, peak)
+    run = Run("pandoc + WeasyPrint", time.perf_counter() - start, peak,
+              note=f"{2 * len(documents)} processes, no stylesheet")
     run.built = len(documents)
     return run
 
@@ -162,9 +170,14 @@ def measure(args) -> dict:
             full1.append(timed("full --jobs 1", lessonpack_cmd(out1, "--jobs", "1", "--force")))
             noop.append(timed("no-op rebuild", lessonpack_cmd(out1, "--jobs", "1")))
             edited = _edit_one_lesson(project, key_stages, n)
-            edit.append(timed(f"one-lesson edit ({edited})", lessonpack_cmd(out1, "--jobs", "1")))
+            edit.append(timed("one-lesson edit", lessonpack_cmd(out1, "--jobs", "1")))
+            edit[-1].note = edited
             shutil.rmtree(out2, ignore_errors=True)
             full2.append(timed("full --jobs 2", lessonpack_cmd(out2, "--jobs", "2", "--force")))
+            # out1 is now incremental + --jobs 1, out2 clean + --jobs 2, of the same inputs.
+            same = (out1 / "manifest.json").read_bytes() == (out2 / "manifest.json").read_bytes()
+            full2[-1].note = "same bytes as the incremental build" if same else \
+                "DIFFERS from the incremental build: not reproducible!"
         for key, runs in (("full_jobs1", full1), ("noop", noop), ("edit", edit), ("full_jobs2", full2)):
             results[key] = best(runs)
         if not args.no_baseline:
@@ -219,7 +232,9 @@ def report(results: dict[str, Run], args) -> dict:
     print(f"{'measurement':<22} {'seconds':>8} {'documents':>10} {'current':>8} {'peak MiB':>9}")
     for key, run in results.items():
         print(f"{run.name[:22]:<22} {run.seconds:>8.2f} {run.built:>10} {run.current:>8} "
-              f"{run.max_rss_mib:>9.0f}")
+              f"{run.max_rss_mib:>9.0f}  {run.note}")
+    if results["noop"].built:
+        print(f"warning: the no-op rebuild rebuilt {results['noop'].built} documents")
     numbers = ratios(results)
     print("\ntarget                                  measured   ")
     for key, (label, ok) in TARGETS.items():

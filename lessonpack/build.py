@@ -109,7 +109,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
         (report.built if result.ok else report.failed).append(result)
         reporter("built" if result.ok else "failed", result.job, result, done, len(jobs))
 
-    failures = [p for r in report.failed for p in r.problems] + load_failures
+    # Once each: a lesson's problem recurs in its worksheet, teacher notes and pack.
+    failures = list(dict.fromkeys([p for r in report.failed for p in r.problems] + load_failures))
     if failures and not options.keep_going:
         raise BuildError("build failed; nothing was written.", failures)
 

@@ -57,6 +57,7 @@ class Cache:
         digest.update(repr((self.settings.fillable, self.settings.draft)).encode())
         # compose.build_date puts SOURCE_DATE_EPOCH into every document's date.
         digest.update(f"SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
+        digest.update(_fonts_fingerprint().encode())
         return digest.hexdigest()
 
     def stamp(self, job: Job, used: list[str]) -> str:
@@ -66,10 +67,15 @@ class Cache:
         for lesson in self._sources(job):
             digest.update(lesson.sha256.encode())
         for path in sorted(used):
+            # The list comes from the cache file itself: read only regular files, so a
+            # damaged or hand-edited cache naming a device or a folder cannot hang a build.
             try:
-                digest.update(Path(path).read_bytes())
+                if Path(path).is_file():
+                    digest.update(Path(path).read_bytes())
+                    continue
             except OSError:
-                digest.update(b"missing:" + path.encode())
+                pass
+            digest.update(b"missing:" + path.encode())
         return digest.hexdigest()
 
     def _sources(self, job: Job):
@@ -120,6 +126,23 @@ def _weasyprint_version() -> str:
 def _uri_path(uri: str) -> Path:
     from urllib.parse import unquote, urlsplit
     return Path(unquote(urlsplit(uri).path))
+
+
+def _fonts_fingerprint() -> str:
+    """The installed fonts (path, size, time): a font installed later, say Andika after
+    `sudo make setup`, changes what the fallback chain picks, so every document is stale."""
+    from .worker import FONT_DIRS
+
+    digest = hashlib.sha256()
+    for folder in (*FONT_DIRS, Path.home() / ".local/share/fonts", Path.home() / ".fonts"):
+        for root, _dirs, files in sorted(os.walk(folder)):
+            for name in sorted(files):
+                try:
+                    st = os.stat(os.path.join(root, name))
+                except OSError:
+                    continue
+                digest.update(f"{root}/{name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def _code_hash() -> str:

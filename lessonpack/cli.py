@@ -47,7 +47,9 @@ class Group(click.Group):
             sys.stderr.close()
             sys.exit(0)
         except KeyboardInterrupt:
-            click.echo("\ninterrupted: nothing half-written was left behind; "
+            # The newline ends a progress line updated in place, which only a terminal has.
+            click.echo(("\n" if sys.stderr.isatty() else "") +
+                       "interrupted: nothing half-written was left behind; "
                        "the previous output is unchanged", err=True)
             sys.exit(130)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
@@ -69,8 +71,10 @@ def main(ctx, project_dir, verbose):
     """Build printable safeguarding lessons from Markdown."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    # Quiet by not propagating, not by raising the level: pdf.py must still receive
+    # WeasyPrint's ERROR records (a missing or broken image) to fail the lesson.
+    logging.getLogger("weasyprint").propagate = verbose
     if not verbose:
-        logging.getLogger("weasyprint").setLevel(logging.CRITICAL)
         logging.getLogger("fontTools").setLevel(logging.ERROR)
     project = Project(project_dir.resolve()) if project_dir else Project.find()
     ctx.obj = {"project": project, "verbose": verbose}

@@ -86,9 +86,9 @@ def new(obj, key_stage, topic, force):
 
 @click.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Build folder for the release (default dist/build).")
+              help="Build folder for the release, emptied first (default dist/build).")
 @click.option("--merge", is_flag=True,
-              help="Merge the shard output folders DIRS (from `build --shard I/N`) instead of building.")
+              help="Merge the shard folders DIRS (from `build --shard I/N`) instead of building.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64))
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("merge_dirs", metavar="[DIRS]...", nargs=-1,
@@ -104,7 +104,8 @@ def release(obj, out, merge, jobs, config_path, merge_dirs):
 
     # --merge takes several folders, which click options cannot: they are arguments.
     if merge and not merge_dirs:
-        raise click.UsageError("--merge needs the shard folders: release --merge shard-1 shard-2 …")
+        raise click.UsageError("--merge needs the shard folders: "
+                               "release --merge shard-1 shard-2 …")
     if merge_dirs and not merge:
         raise click.UsageError("folders are only taken with --merge: release --merge " +
                                " ".join(str(d) for d in merge_dirs))

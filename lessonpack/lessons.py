@@ -174,7 +174,10 @@ def parse_lesson(path: Path, shown: str, *, known_helplines=None) -> Lesson:
                                              f"not {type(data).__name__ if data is not None else 'empty'}")])
     problems = _validate(data, lines, shown, path, known_helplines)
     if problems:
-        raise LessonError(problems)
+        error = LessonError(problems)
+        # load_lessons still needs the id this file claims, to name both files of a duplicate.
+        error.declared = (data["id"], lines.get("id")) if _id(data.get("id")) is None else None
+        raise error
     keywords = []
     for item in data.get("keywords", []):
         if isinstance(item, dict):
@@ -253,7 +256,9 @@ def discover(lesson_roots: list[Path], project_root: Path) -> tuple[dict[str, Pa
     """Map 'ks2/grooming.md' → file, later roots (school overrides) replacing earlier ones."""
     found: dict[str, Path] = {}
     problems: list[Problem] = []
-    allowed = [project_root.resolve()] + [r.resolve() for r in lesson_roots]
+    # The folders holding the roots, not the roots resolved: a lessons/ (or overrides/lessons/)
+    # that is itself a link to elsewhere must not make that elsewhere allowed.
+    allowed = [project_root.resolve()] + [r.absolute().parent.resolve() for r in lesson_roots]
     for root in lesson_roots:
         if not root.is_dir():
             continue
@@ -292,23 +297,28 @@ def load_lessons(lesson_roots: list[Path], project_root: Path, *, known_helpline
     """
     files, problems = discover(lesson_roots, project_root)
     lessons: list[Lesson] = []
+    claims: dict[str, list[tuple[bool, str, int | None]]] = {}   # id → (loaded, file, line)
     for rel in sorted(files):
         path = files[rel]
+        shown = _shown(path, project_root)
         try:
-            lessons.append(parse_lesson(path, _shown(path, project_root),
-                                        known_helplines=known_helplines))
+            lesson = parse_lesson(path, shown, known_helplines=known_helplines)
         except LessonError as exc:
             problems.extend(exc.problems)
-    by_id: dict[str, Lesson] = {}
-    for lesson in lessons:
-        if lesson.id in by_id:
-            other = by_id[lesson.id]
-            problems.append(Problem(lesson.shown, lesson.line_of("id"),
-                                    f"duplicate id {lesson.id!r}: also used by {other.shown}:{other.line_of('id')}"))
-        else:
-            by_id[lesson.id] = lesson
+            declared = getattr(exc, "declared", None)
+            if declared:
+                claims.setdefault(declared[0], []).append((False, shown, declared[1]))
+            continue
+        lessons.append(lesson)
+        claims.setdefault(lesson.id, []).append((True, shown, lesson.line_of("id")))
+    for lesson_id, claimants in claims.items():
+        # A file that loaded keeps the id (e.g. the original, not its copy); the others name it.
+        keeper, *others = sorted(claimants, key=lambda c: not c[0])
+        for _, shown, line in others:
+            problems.append(Problem(shown, line, f"duplicate id {lesson_id!r}: also used by "
+                                                 f"{keeper[1]}{f':{keeper[2]}' if keeper[2] else ''}"))
     bad = {p.path for p in problems}
-    lessons = [l for l in by_id.values() if l.shown not in bad]
+    lessons = [l for l in lessons if l.shown not in bad]
     if problems and not keep_going:
         raise LessonError(problems)
     return sorted(lessons, key=sort_key), problems

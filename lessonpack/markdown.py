@@ -32,6 +32,7 @@ KINDS = CONTAINERS + VOID
 OPEN_RE = re.compile(r"^ {0,3}:{3,}[ \t]*([A-Za-z][\w-]*)[ \t]*(.*?)[ \t]*$")
 CLOSE_RE = re.compile(r"^ {0,3}:{3,}[ \t]*$")
 MAX_LINES = 30
+MAX_DEPTH = 24  # element nesting of a body; real lessons use under 10, WeasyPrint fails near 60
 SORT_COLUMNS = ("Safe", "Not sure", "Unsafe")
 SAFE_LINK_RE = re.compile(r"^(https://|mailto:)", re.I)
 ANSWER_TITLE = "Write your answer here"
@@ -114,7 +115,7 @@ def _check_block(block: Block) -> str | None:
         return f"unknown block '::: {block.kind}' (expected one of {', '.join(KINDS)})"
     if block.kind in ("lines", "box"):
         arg = block.arg or "3"
-        if not arg.isdigit() or not 1 <= int(arg) <= MAX_LINES:
+        if not _is_count(arg) or not 1 <= int(arg) <= MAX_LINES:
             return f"'::: {block.kind} {block.arg}': expected a number of lines from 1 to {MAX_LINES}"
     if block.kind == "sort" and block.arg and len(_columns(block.arg)) < 2:
         return "'::: sort': give at least two column names separated by '|'"
@@ -133,6 +134,11 @@ def _bad_ref(ref: re.Match, registry: Registry) -> str:
     if hid not in registry:
         return f"unknown helpline '{ref.group(0)}': ids are the keys of data/helplines.yml ({', '.join(registry)})"
     return f"'{ref.group(0)}': {registry[hid].name} has no '{part}' (use name, phone, web or email)"
+
+
+def _is_count(arg: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '²', which int() rejects."""
+    return arg.isascii() and arg.isdigit()
 
 
 def _columns(arg: str) -> list[str]:
@@ -329,7 +335,8 @@ class LessonExtension(Extension):
     def void(self, kind: str, arg: str) -> etree.Element:
         if kind == "trusted-adults":
             return self._trusted_adults()
-        n = int(arg) if arg.isdigit() else 3
+        # Clamped: with --no-check, `::: lines 99999999999` must not build a billion rules.
+        n = min(int(arg), MAX_LINES) if _is_count(arg) else 3
         # --rows sizes the box in CSS for any n; a fillable worksheet prints exactly like
         # a paper one because its field lies over the same rules (see print.css).
         el = etree.Element("div", {"class": f"answer-{kind} rows-{n}" +
@@ -482,11 +489,30 @@ def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = F
                           statement_header="What happens" if lesson.key_stage in ("ks1", "ks2")
                           else "Statement")
     md = markdown.Markdown(extensions=[ext, "tables", "sane_lists"], output_format="html")
-    html = md.convert(lesson.body)
+    try:
+        html = md.convert(lesson.body)
+    except RecursionError:
+        # Python-Markdown recurses per nested list, quote, block or emphasis.
+        html = None
     root = ext.captured if ext.captured is not None else etree.Element("div")
-    problems = [Problem(lesson.shown, _line_of(lesson, url), reason, code=code)
+    if html is None or _depth(root) > MAX_DEPTH:
+        # WeasyPrint also lays out nested boxes recursively: stop here, with a place to fix.
+        return Rendered(html="", tree=etree.Element("div"), problems=[Problem(
+            lesson.shown, lesson.body_line, f"lists, quotes or '::: ' blocks are nested too deeply "
+                                            f"(at most {MAX_DEPTH} levels); simplify the lesson")])
+    problems = [Problem(lesson.shown, _line_of(lesson, url), f"{url!r}: {reason}", code=code)
                 for url, reason, code in ext.refusals]
     return Rendered(html=html, tree=root, problems=problems)
+
+
+def _depth(root: etree.Element) -> int:
+    """Deepest element nesting in the tree (iterative: the tree may be very deep)."""
+    deepest, todo = 0, [(root, 1)]
+    while todo:
+        el, depth = todo.pop()
+        deepest = max(deepest, depth)
+        todo += [(child, depth + 1) for child in el]
+    return deepest
 
 
 def _line_of(lesson, needle: str) -> int | None:

@@ -75,6 +75,21 @@ def make_fetcher(allowed: list[Path]):
                 return path
             return None
 
+        @staticmethod
+        def explain(url: str) -> str:
+            """Why allowed_path refused `url`, as a lesson error: missing, or not allowed."""
+            parts = urlsplit(url)
+            if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+                try:
+                    path = Path(unquote(parts.path)).resolve()
+                except (OSError, RuntimeError, ValueError):
+                    path = None
+                for root in roots:
+                    if path is not None and path.is_relative_to(root) and not path.is_file():
+                        return f"file not found: {root.name}/{path.relative_to(root).as_posix()}"
+            return (f"refused to load {url!r}: only files inside the project's templates, "
+                    "lessons and the school folder may be used")
+
     return SafeFetcher
 
 
@@ -96,7 +111,8 @@ class _Collect(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record):
-        self.messages.append(record.getMessage().splitlines()[0])
+        # First line only (the rest is a traceback), without the ': ' of an empty reason.
+        self.messages.append((record.getMessage().splitlines() or [""])[0].rstrip(": "))
 
 
 class Renderer:
@@ -127,12 +143,15 @@ class Renderer:
     def render(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
                forms: bool = False) -> tuple[object, list[str]]:
         """Lay out one document; returns the WeasyPrint Document and resource errors."""
-        doc, errors, _ = self._render(html, base_url=base_url, extra_css=extra_css, forms=forms)
+        doc, _, errors, _ = self._render(html, base_url=base_url, extra_css=extra_css, forms=forms)
         return doc, errors
 
     def _render(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
-                forms: bool = False) -> tuple[object, list[str], list[Path]]:
-        """render(), plus every file the document read: the cache must know them all."""
+                forms: bool = False, write: bool = False
+                ) -> tuple[object, bytes | None, list[str], list[Path]]:
+        """render() (and write() when asked), plus every file the document read: the cache
+        must know them all.  Writing is watched too: attachments and the images inside SVGs
+        are only fetched then."""
         fetcher = self.fetcher_class()
         collect = _Collect()
         wp_log = logging.getLogger("weasyprint")
@@ -143,14 +162,15 @@ class Renderer:
                 font_config=self.font_config,
                 stylesheets=self.stylesheets + [self.css(p) for p in extra_css],
                 pdf_variant=PDF_VARIANT, pdf_forms=forms or None)
+            pdf = self.write(doc, forms=forms) if write else None
         finally:
             wp_log.removeHandler(collect)
-        errors = [f"refused to load {u!r}: only files inside the project's templates, "
-                  "lessons and the school folder may be used" for u in fetcher.refused]
-        errors += [m for m in collect.messages if not any(u in m for u in fetcher.refused)]
+        errors = list(dict.fromkeys(fetcher.explain(u) for u in fetcher.refused))
+        errors += [m for m in dict.fromkeys(collect.messages)
+                   if not any(u in m for u in fetcher.refused)]
         sheets = self._base_css + [Path(p).resolve() for p in extra_css]
         used = {f for sheet in sheets for f in self._css_files.get(sheet, [])}
-        return doc, errors, sorted(used | set(fetcher.served))
+        return doc, pdf, errors, sorted(used | set(fetcher.served))
 
     def write(self, document, *, forms: bool = False) -> bytes:
         """The PDF bytes of a laid-out document: tagged PDF/UA-1, reproducible."""
@@ -160,7 +180,7 @@ class Renderer:
     def to_pdf(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
                forms: bool = False) -> RenderResult:
         """Render HTML straight to PDF bytes."""
-        doc, errors, used = self._render(html, base_url=base_url, extra_css=extra_css, forms=forms)
-        return RenderResult(pdf=self.write(doc, forms=forms), pages=len(doc.pages), errors=errors,
-                            used=used)
+        doc, pdf, errors, used = self._render(html, base_url=base_url, extra_css=extra_css,
+                                              forms=forms, write=True)
+        return RenderResult(pdf=pdf, pages=len(doc.pages), errors=errors, used=used)
 

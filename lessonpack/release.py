@@ -29,16 +29,23 @@ log = logging.getLogger(__name__)
 DIST = "dist"
 BUILD = "build"
 VARIANT = "standard"
-KIND_LABELS = {"worksheet": "worksheet, for pupils", "teacher-notes": "teacher notes, not for pupils",
-               "pack": "every lesson of the key stage", "parents-guide": "guide for parents and carers",
+KIND_LABELS = {"worksheet": "worksheet, for pupils",
+               "teacher-notes": "teacher notes, not for pupils",
+               "pack": "every lesson of the key stage",
+               "parents-guide": "guide for parents and carers",
                "parents-letter": "letter to parents and carers"}
 
 Echo = Callable[[str], None]
 
 
+def release_name() -> str:
+    """'lessonpack-packs-0.1.0': the zip's name and the folder inside it."""
+    return f"lessonpack-packs-{__version__}"
+
+
 def zip_name() -> str:
     """'lessonpack-packs-0.1.0.zip'."""
-    return f"lessonpack-packs-{__version__}.zip"
+    return release_name() + ".zip"
 
 
 def make_release(project: Project, *, out: Path | None = None, merge: list[Path] | None = None,
@@ -55,7 +62,8 @@ def make_release(project: Project, *, out: Path | None = None, merge: list[Path]
         entries = _build_all(project, folder, jobs=jobs, config_path=config_path, echo=echo)
     files = release_files(folder, entries)
     target = project.root / DIST / zip_name()
-    write_atomic(target, make_zip(files, prefix=zip_name()[: -len(".zip")] + "/"))
+    # One top folder, so unzipping never scatters files into the teacher's Downloads.
+    write_atomic(target, make_zip(files, prefix=release_name() + "/"))
     log.info("wrote %s with %d documents", target, len(entries))
     return target, len(entries)
 
@@ -242,8 +250,8 @@ def readme(entries: list[Entry]) -> str:
     pages = sum(e.pages for e in entries)
     lines = [title, "=" * len(title), "",
              "Printable lessons on staying safe online (grooming, isolation, reporting,",
-             "sextortion, AI-made images) for UK schools. Every file is an A4 PDF,",
-             "tagged for screen readers, ready to print.", "",
+             "sextortion, AI-made images) for UK schools. Every file is a PDF, tagged",
+             "for screen readers, ready to print.", "",
              "- Worksheets are for pupils. Teacher notes hold model answers and",
              "  safeguarding guidance: do not give them to pupils.",
              "- Read the teacher notes and tell your Designated Safeguarding Lead (DSL)",
@@ -252,7 +260,8 @@ def readme(entries: list[Entry]) -> str:
              f"Contents: {len(entries)} documents, {pages} pages.", ""]
     for folder in sorted({e.path.split("/")[0] for e in entries}):
         ages = f" (ages {AGES[folder]})" if folder in AGES else ""
-        name = f"Key Stage {folder[2:]}{ages}" if folder in AGES else folder.capitalize()
+        name = f"Key Stage {folder[2:]}{ages}" if folder in AGES else \
+            "For parents and carers" if folder == "parents" else folder
         lines.append(f"{folder}/  {name}")
         for e in sorted((e for e in entries if e.path.startswith(folder + "/")),
                         key=lambda e: (e.kind == "pack", e.path)):

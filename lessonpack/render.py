@@ -11,13 +11,31 @@ from markdown.py – it is data, never evaluated as a template.
 from __future__ import annotations
 
 import hashlib
+import traceback
 from pathlib import Path
 
 import jinja2
 from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .errors import Problem, ProblemsFound, display_path
+
 BUILTIN_PREFIX = "!builtin"
+
+
+class _ContainedLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that refuses a template linking outside its folders, so a
+    symlink in an override folder cannot print a file from the machine into a PDF."""
+
+    def get_source(self, environment, template):  # noqa: D102 - Jinja API
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not any(real.is_relative_to(Path(p).resolve()) for p in self.searchpath):
+            raise ProblemsFound([Problem(display_path(filename), None,
+                                         "template is a link to a file outside the template "
+                                         "folders; copy the file in instead")],
+                                what="template error")
+        return source, filename, uptodate
 
 
 class Templates:
@@ -27,8 +45,8 @@ class Templates:
         self.search = [Path(p) for p in search if Path(p).is_dir()]
         self.builtin = Path(builtin)
         loader = jinja2.ChoiceLoader(
-            [jinja2.FileSystemLoader([str(p) for p in self.search + [self.builtin]]),
-             jinja2.PrefixLoader({BUILTIN_PREFIX: jinja2.FileSystemLoader(str(self.builtin))},
+            [_ContainedLoader([str(p) for p in self.search + [self.builtin]]),
+             jinja2.PrefixLoader({BUILTIN_PREFIX: _ContainedLoader(str(self.builtin))},
                                  delimiter="/")])
         self.env = ImmutableSandboxedEnvironment(
             loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
@@ -37,8 +55,33 @@ class Templates:
         self._used: dict[str, list[Path]] = {}
 
     def render(self, name: str, **context) -> str:
-        """Render one template with the given context."""
-        return self.env.get_template(name).render(**context)
+        """Render one template; a broken (override) template is an error naming file and line."""
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateSyntaxError as exc:
+            where, line = exc.filename or exc.name or name, exc.lineno
+            message = f"template error: {exc.message}"
+        except jinja2.TemplateNotFound as exc:
+            where, line = self._frame(exc) or (name, None)
+            message = f"template error: no template named {exc.name!r}"
+        except jinja2.TemplateError as exc:   # undefined names, sandbox refusals
+            where, line = self._frame(exc) or (name, None)
+            message = f"template error: {exc.message or type(exc).__name__}"
+        except RecursionError as exc:         # e.g. an override that extends itself by name
+            where, line = self._frame(exc) or (name, None)
+            message = ("template error: templates extend or include each other in a loop "
+                       "(to extend the built-in one, use \"!builtin/NAME\")")
+        raise ProblemsFound([Problem(display_path(where), line, message)], what="template error")
+
+    def _frame(self, exc: BaseException) -> tuple[str, int] | None:
+        """The innermost template file and line in a rendering error's traceback."""
+        folders = [p.resolve() for p in self.search + [self.builtin]]
+        found = None
+        for frame, line in traceback.walk_tb(exc.__traceback__):
+            path = Path(frame.f_code.co_filename)
+            if path.suffix != ".py" and any(path.resolve().is_relative_to(f) for f in folders):
+                found = (str(path), line)
+        return found
 
     def locate(self, name: str) -> Path | None:
         """The file a template name resolves to."""

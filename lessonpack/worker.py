@@ -108,6 +108,12 @@ class Worker:
                 [str(p) for p in rendered.used]
         except LessonpackError as exc:
             result.problems += exc.problems or [Problem(job.path, None, exc.message)]
+        except RecursionError:
+            # WeasyPrint lays out nested boxes recursively: a pathological document fails
+            # alone (markdown.MAX_DEPTH normally stops lessons long before this).
+            lesson = self.inputs.lessons.get(job.lesson or "")
+            result.problems.append(Problem(lesson.shown if lesson else job.path, None,
+                                           "too deeply nested to lay out; simplify the lesson"))
         result.seconds = time.perf_counter() - start
         return result
 

@@ -38,10 +38,18 @@ def parse_yaml(text: str, path: str, *, first_line: int = 1
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + offset if mark else None
         what = exc.problem or exc.context or "malformed YAML"
+        start = exc.context_mark.line + 1 + offset if exc.context_mark else None
+        if exc.problem and exc.context and start and start != line:
+            # YAML notices an unclosed [ or ' lines later; name where it was opened too.
+            what += f" ({exc.context} on line {start})"
         return None, {}, [Problem(path, line, f"malformed YAML: {what}")]
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
         # e.g. a date like 2026-13-45 that the safe constructor rejects.
         return None, {}, [Problem(path, first_line, f"malformed YAML: {exc}")]
+    except RecursionError:
+        # PyYAML composes nested lists/mappings recursively: `[[[[…` must fail here, not crash.
+        return None, {}, [Problem(path, first_line, "malformed YAML: lists or mappings "
+                                                    "nested too deeply")]
     return data, lines, []
 
 
@@ -78,7 +86,8 @@ def read_text(path: Path, shown: str, *, limit: int) -> tuple[str | None, list[P
     try:
         size = path.stat().st_size
         if size > limit:
-            return None, [Problem(shown, None, f"file is {size // 1024} KiB; the limit is "
+            # Rounded up, so a file just over the limit never reads "256 KiB; the limit is 256 KiB".
+            return None, [Problem(shown, None, f"file is {-(-size // 1024)} KiB; the limit is "
                                                f"{limit // 1024} KiB – split it into smaller files")]
         raw = path.read_bytes()
     except OSError as exc:

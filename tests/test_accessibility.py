@@ -220,7 +220,7 @@ def test_check_fails_on_an_image_without_alt_text(tmp_path):
     result = run(root, "check")
     assert result.exit_code == 1
     assert f"lessons/ks2/grooming.md:{line_of(root, '![](images/phone.svg)')}: alt-text: " \
-           "image has no alt text" in result.output
+           "'images/phone.svg': image has no alt text" in result.output
 
 
 def test_check_fails_on_an_image_without_alt_text_in_the_teacher_notes_only(tmp_path):
