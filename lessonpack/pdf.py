@@ -127,6 +127,7 @@ class Renderer:
         self.fetcher_class = make_fetcher(allowed)
         self._css: dict[Path, object] = {}
         self._css_files: dict[Path, list[Path]] = {}   # a stylesheet and what it imported
+        self._css_refused: dict[Path, list[str]] = {}  # URLs a stylesheet asked for in vain
         self.stylesheets = [self.css(p) for p in stylesheets]
         self._base_css = [Path(p).resolve() for p in stylesheets]
 
@@ -138,6 +139,7 @@ class Renderer:
             self._css[path] = self._wp.CSS(filename=str(path), font_config=self.font_config,
                                            url_fetcher=fetcher)
             self._css_files[path] = [path, *fetcher.served]
+            self._css_refused[path] = list(fetcher.refused)
         return self._css[path]
 
     def render(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
@@ -165,10 +167,13 @@ class Renderer:
             pdf = self.write(doc, forms=forms) if write else None
         finally:
             wp_log.removeHandler(collect)
-        errors = list(dict.fromkeys(fetcher.explain(u) for u in fetcher.refused))
-        errors += [m for m in dict.fromkeys(collect.messages)
-                   if not any(u in m for u in fetcher.refused)]
         sheets = self._base_css + [Path(p).resolve() for p in extra_css]
+        # Stylesheets are parsed once per process, so their refusals (@import, @font-face)
+        # are kept and reported for every document that uses them.
+        refused = [u for sheet in sheets for u in self._css_refused.get(sheet, [])] + fetcher.refused
+        errors = list(dict.fromkeys(fetcher.explain(u) for u in refused))
+        errors += [m for m in dict.fromkeys(collect.messages)
+                   if not any(u in m for u in refused)]
         used = {f for sheet in sheets for f in self._css_files.get(sheet, [])}
         return doc, pdf, errors, sorted(used | set(fetcher.served))
 
