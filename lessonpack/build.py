@@ -25,7 +25,7 @@ from .manifest import Entry
 from .plan import VARIANTS, Job, plan, shard
 from .project import Project
 from .worker import Result, Settings, Worker, init_process, run_in_process
-from .writer import describe_existing, remove_stale, write_atomic
+from .writer import describe_existing, interrupts_deferred, remove_stale, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -114,21 +114,23 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
     if failures and not options.keep_going:
         raise BuildError("build failed; nothing was written.", failures)
 
-    # 5. write: documents first, each atomically; the manifest last
-    previous = manifest.read(options.out)
-    entries: dict[str, Entry] = {}
-    for result in report.built:
-        write_atomic(options.out / result.job.path, result.data)
-        entries[result.job.path] = manifest.entry_for(
-            result.data, path=result.job.path, kind=result.job.kind,
-            key_stage=result.job.key_stage, lesson=result.job.lesson,
-            variant=result.job.variant, pages=result.pages)
-        cache.record(result)
-    if _is_full_build(options):
-        remove_stale(options.out, keep={j.path for j in jobs}, previous=previous)
-    entries = describe_existing(options.out, entries, previous)
-    write_atomic(options.out / manifest.NAME, manifest.render(list(entries.values())))
-    cache.save()
+    # 5. write: documents first, each atomically; the manifest last.  Ctrl-C waits
+    #    for this short phase to finish, so the manifest always matches the files.
+    with interrupts_deferred():
+        previous = manifest.read(options.out)
+        entries: dict[str, Entry] = {}
+        for result in report.built:
+            write_atomic(options.out / result.job.path, result.data)
+            entries[result.job.path] = manifest.entry_for(
+                result.data, path=result.job.path, kind=result.job.kind,
+                key_stage=result.job.key_stage, lesson=result.job.lesson,
+                variant=result.job.variant, pages=result.pages)
+            cache.record(result)
+        if _is_full_build(options):
+            remove_stale(options.out, keep={j.path for j in jobs}, previous=previous)
+        entries = describe_existing(options.out, entries, previous)
+        write_atomic(options.out / manifest.NAME, manifest.render(list(entries.values())))
+        cache.save()
 
     report.seconds = time.perf_counter() - start
     if failures:

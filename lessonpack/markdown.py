@@ -32,6 +32,7 @@ KINDS = CONTAINERS + VOID
 OPEN_RE = re.compile(r"^ {0,3}:{3,}[ \t]*([A-Za-z][\w-]*)[ \t]*(.*?)[ \t]*$")
 CLOSE_RE = re.compile(r"^ {0,3}:{3,}[ \t]*$")
 MAX_LINES = 30
+MAX_BRACKETS = 1000
 MAX_DEPTH = 24  # element nesting of a body; real lessons use under 10, WeasyPrint fails near 60
 SORT_COLUMNS = ("Safe", "Not sure", "Unsafe")
 SAFE_LINK_RE = re.compile(r"^(https://|mailto:)", re.I)
@@ -75,6 +76,12 @@ class Scan:
 def scan(body: str, *, first_line: int, shown: str, registry: Registry | None = None) -> Scan:
     """Check the fences of a lesson body and map each line to its audiences."""
     result = Scan()
+    brackets = body.count("[")
+    if brackets > MAX_BRACKETS:
+        # Python-Markdown's link parsing slows down sharply on long runs of '['
+        # (upstream issue #798): a few thousand could stall a build for minutes.
+        result.problems.append(Problem(shown, first_line, f"{brackets} '[' characters; a lesson may "
+                                       f"have at most {MAX_BRACKETS} (each [[helpline]] uses two)"))
     stack: list[Block] = []
     everyone = {WORKSHEET, TEACHER, GUIDE}
     for offset, text in enumerate(body.split("\n")):
@@ -483,7 +490,14 @@ class Rendered:
 
 def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = False
                 ) -> Rendered:
-    """Convert a lesson's body for one audience ('worksheet', 'teacher' or 'guide')."""
+    """Convert a lesson's body for one audience ('worksheet', 'teacher' or 'guide').
+
+    The fences are checked first, so an unclosed block is an error even in a
+    --no-check draft; a body that fails that check is not converted at all.
+    """
+    fences = scan(lesson.body, first_line=lesson.body_line, shown=lesson.shown, registry=registry)
+    if fences.problems:
+        return Rendered(html="", tree=etree.Element("div"), problems=fences.problems)
     ext = LessonExtension(audience=audience, registry=registry, fillable=fillable,
                           field_prefix=f"{lesson.id}", sort_columns=SORT_COLUMNS,
                           statement_header="What happens" if lesson.key_stage in ("ks1", "ks2")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import tempfile
+import threading
 from pathlib import Path
 
 from . import manifest
@@ -104,3 +107,19 @@ def count_pages(path: Path) -> int:
         return len(PdfReader(str(path)).pages)
     except Exception:  # noqa: BLE001 - a foreign or damaged file still gets listed
         return 0
+
+
+@contextlib.contextmanager
+def interrupts_deferred():
+    """Hold Ctrl-C until the block ends, then raise it: the output is never half-updated."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt

@@ -191,3 +191,32 @@ def test_every_shipped_lesson_renders_for_every_audience(audience):
         assert not rendered.problems, (path, rendered.problems)
         levels = [level for level, _ in rendered.headings()]
         assert all(b - a <= 1 for a, b in zip([1] + levels, levels)), (path, levels)
+
+
+def test_unclosed_block_fails_even_a_draft_build(make_project, cli):
+    root = make_project({"ks2/grooming.md": lesson_md(body="Intro\n\n::: teacher\nNever closed.\n")})
+    result = cli(root, "build", "--jobs", "1", "--no-check")
+    assert result.exit_code == 1
+    assert "lessons/ks2/grooming.md:" in result.output and "'::: teacher' is never closed" in result.output
+    assert not (root / "output").exists()
+
+
+def test_a_flood_of_brackets_is_refused_before_markdown_sees_it(tmp_path):
+    lesson = lesson_from(tmp_path, lesson_md(body="[" * 5000 + "\n"))
+    rendered = render_body(lesson, WORKSHEET, REGISTRY)
+    assert rendered.html == ""
+    assert "5000 '[' characters; a lesson may have at most 1000" in str(rendered.problems[0])
+
+
+def test_interrupts_during_writing_wait_for_the_manifest():
+    import os
+    import signal
+
+    from lessonpack.writer import interrupts_deferred
+
+    finished = []
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            finished.append("wrote everything")
+    assert finished == ["wrote everything"]
