@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
 
 from . import GENERATOR
 from .errors import Problem
 from .helplines import Registry
+from .images import greyscale_uri
 from .lessons import AGES, KEY_STAGES, Lesson
 from .markdown import GUIDE, TEACHER, WORKSHEET, render_body
 from .plan import Job
@@ -95,6 +96,8 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
     """Render the document of one job to HTML."""
     config = inputs.config
     school = config.school if config else None
+    if school and school.logo and job.variant == "greyscale":
+        school = replace(school, logo=greyscale_uri(school.logo))
     common = dict(
         school=school, dsl=config.dsl if config else None,
         deputy=config.deputy_dsl if config else None,

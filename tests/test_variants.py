@@ -476,3 +476,20 @@ def test_qr_codes_decode_to_their_helpline_urls(built):
                     str(path), str(png)], check=True)
     out = subprocess.run(["zbarimg", "-q", "--raw", f"{png}.png"], capture_output=True, text=True)
     assert set(out.stdout.split()) == expected
+
+
+def test_greyscale_crest_is_grey(make_project, cli):
+    """A colour PNG crest is converted: the greyscale page has no coloured pixel at all."""
+    from test_school import png, school_yml
+
+    root = make_project(files={"school/school.yml": school_yml().replace("crest.svg", "crest.png"),
+                               "school/crest.png": png(16, 16, (200, 30, 30))})
+    result = cli(root, "build", "--jobs", "1", "--lesson", "ks2-grooming", "--variant", "all",
+                 "--config", root / "school/school.yml")
+    assert result.exit_code == 0, result.output
+    grey = root / "output/ks2/ks2-grooming-worksheet-greyscale.pdf"
+    _, _, pixels = render_ppm(grey, 1, 30)
+    assert max(max(t) - min(t) for t in rgb_triples(pixels)) <= 3
+    colour = root / "output/ks2/ks2-grooming-worksheet.pdf"
+    _, _, pixels = render_ppm(colour, 1, 30)
+    assert any(r > 150 and g < 80 for r, g, b in rgb_triples(pixels))  # the red crest
