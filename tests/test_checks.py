@@ -204,3 +204,13 @@ def test_no_check_builds_a_draft(make_project, cli):
     assert result.exit_code == 0, result.output
     text = pdf_text(root / "output/ks2/ks2-grooming-worksheet.pdf")
     assert text.count("DRAFT – not checked") >= 2  # on every page, not just the first
+
+
+def test_printed_front_matter_is_checked_too(make_project, cli):
+    source = seeded(sub=(r'^  - "fake: not real, made up to trick people"$',
+                         '  - "fake: not real, like a fake nude or call 0800 1112"'))
+    result = run_check(make_project, cli, source)
+    assert result.exit_code == 1
+    hits = findings(result)
+    assert any(h.startswith("lessons/ks2/grooming.md:13: age-word: 'nude'") for h in hits), hits
+    assert any(h.startswith("lessons/ks2/grooming.md:13: number: '0800 1112'") for h in hits), hits

@@ -29,16 +29,24 @@ class Subject:
     worksheet_html: str              # the whole composed document
     teacher_html: str
 
+    def printed_front_matter(self) -> list[tuple[int, str]]:
+        """(file line, text) of the front matter pupils read too: title, objectives, keywords."""
+        lines = self.lesson.path.read_text(encoding="utf-8").split("\n")
+        keys = [k for k in self.lesson.lines if k == "title" or
+                k.split(".")[0] in ("objectives", "keywords") and "." in k]
+        return sorted({(self.lesson.lines[k], lines[self.lesson.lines[k] - 1]) for k in keys})
+
     def student_lines(self) -> list[tuple[int, str]]:
-        """(file line, text) of every body line pupils read."""
+        """(file line, text) of every line pupils read: printed front matter and body."""
         audience = GUIDE if self.lesson.is_guide else WORKSHEET
         lines = self.lesson.body.split("\n")
-        return [(n, lines[n - self.lesson.body_line]) for n in self.scan.lines_for(audience)]
+        return self.printed_front_matter() + \
+            [(n, lines[n - self.lesson.body_line]) for n in self.scan.lines_for(audience)]
 
     def all_lines(self) -> list[tuple[int, str]]:
-        """(file line, text) of every body line."""
-        return [(self.lesson.body_line + i, text)
-                for i, text in enumerate(self.lesson.body.split("\n"))]
+        """(file line, text) of every printed line: title, objectives, keywords and body."""
+        return self.printed_front_matter() + [(self.lesson.body_line + i, text)
+                                              for i, text in enumerate(self.lesson.body.split("\n"))]
 
 
 def today() -> dt.date:
