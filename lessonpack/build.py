@@ -148,8 +148,11 @@ def _plan(options: BuildOptions, inputs) -> list[Job]:
     wanted = set(options.lesson_ids)
     unknown = wanted - set(inputs.lessons)
     if unknown:
-        raise BuildError(f"unknown lesson id(s): {', '.join(sorted(unknown))} "
-                         "(see `lessonpack list`)")
+        import difflib
+
+        hints = [f"{u!r}" + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(
+            u, list(inputs.lessons), n=1)) else "") for u in sorted(unknown)]
+        raise BuildError(f"unknown lesson id {', '.join(hints)}; `lessonpack list` shows them all")
     jobs = plan(lessons, variants=variants, letter=inputs.config is not None)
     if wanted:
         jobs = [j for j in jobs if j.lesson in wanted]

@@ -220,3 +220,10 @@ def test_interrupts_during_writing_wait_for_the_manifest():
             os.kill(os.getpid(), signal.SIGINT)
             finished.append("wrote everything")
     assert finished == ["wrote everything"]
+
+
+def test_unknown_lesson_id_suggests_the_closest(make_project, cli):
+    root = make_project()
+    result = cli(root, "build", "--lesson", "ks2-groming")
+    assert result.exit_code == 1
+    assert "unknown lesson id 'ks2-groming' (did you mean 'ks2-grooming'?)" in result.output
