@@ -84,12 +84,15 @@ def _walk(node, prefix: str, lines: dict, problems: list, path: str, offset: int
 def read_text(path: Path, shown: str, *, limit: int) -> tuple[str | None, list[Problem]]:
     """Read a UTF-8 text file no larger than `limit`; problems name the byte offset."""
     try:
-        size = path.stat().st_size
-        if size > limit:
+        # Read at most one byte past the limit: the file may grow between a stat and a read,
+        # and a device or a FIFO has no honest size at all.
+        with open(path, "rb") as fh:
+            raw = fh.read(limit + 1)
+        if len(raw) > limit:
+            size = max(path.stat().st_size, len(raw))
             # Rounded up, so a file just over the limit never reads "256 KiB; the limit is 256 KiB".
             return None, [Problem(shown, None, f"file is {-(-size // 1024)} KiB; the limit is "
                                                f"{limit // 1024} KiB – split it into smaller files")]
-        raw = path.read_bytes()
     except OSError as exc:
         return None, [Problem(shown, None, f"cannot read file: {exc.strerror or exc}")]
     try:
