@@ -110,10 +110,7 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
         lesson = inputs.lessons[job.lesson]
         sections = [_lesson_context(lesson, job.kind, inputs, problems)]
         date = build_date([lesson])
-        title = lesson.title
-        kind_label = {"worksheet": "Worksheet", "teacher-notes": "Teacher notes",
-                      "parents-guide": "For parents and carers"}[job.kind]
-        doc_title = f"{title} – {kind_label}" if job.kind != "parents-guide" else title
+        title = doc_title = lesson.title  # the contract: PDF title = lesson title
         sources = [lesson]
         key_stage = lesson.key_stage
     elif job.kind == "pack":

@@ -21,7 +21,9 @@ def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | No
     """A small lesson that passes every check, with front matter keys overridable."""
     signposting = ["childline"] if key_stage == "ks1" else ["childline", "ceop"]
     meta = {
-        "id": f"{key_stage}-{topic}", "title": f"Test lesson {key_stage} {topic}",
+        "id": f"{key_stage}-{topic}",
+        # KS1 titles are pupils' text too: no adult words such as "grooming"
+        "title": f"Test lesson {key_stage} " + ("safe friends" if key_stage == "ks1" else topic),
         "key_stage": key_stage, "topic": topic, "duration_minutes": 45,
         "objectives": ["I can name a grown-up I trust."],
         "keywords": ["trusted adult: a grown-up who helps you"],

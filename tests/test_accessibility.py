@@ -79,8 +79,8 @@ def built(tmp_path_factory) -> Path:
 
 GUIDE_TITLE = parse_lesson(REPO / "lessons/parents/parents-guide.md", "guide").title
 DOCUMENTS = {
-    "worksheet": ("ks2/ks2-grooming-worksheet.pdf", "Test lesson ks2 grooming – Worksheet"),
-    "teacher-notes": ("ks2/ks2-grooming-teacher-notes.pdf", "Test lesson ks2 grooming – Teacher notes"),
+    "worksheet": ("ks2/ks2-grooming-worksheet.pdf", "Test lesson ks2 grooming"),
+    "teacher-notes": ("ks2/ks2-grooming-teacher-notes.pdf", "Test lesson ks2 grooming"),
     "pack": ("ks2/ks2-pack.pdf", f"Key Stage 2 safeguarding pack – {SCHOOL}"),
     "parents-guide": ("parents/parents-guide.pdf", GUIDE_TITLE),
     "parents-letter": ("parents/letter.pdf", f"A letter to parents and carers from {SCHOOL}"),

@@ -103,7 +103,7 @@ def test_build_makes_both_documents_with_metadata(make_project, cli):
     assert "Shared intro" in tn_text and "Pupil task only" not in tn_text
     for path, kind in ((worksheet, "Worksheet"), (teacher, "Teacher notes")):
         reader = PdfReader(str(path))
-        assert reader.metadata.title == f"Test lesson ks2 grooming – {kind}"
+        assert reader.metadata.title == "Test lesson ks2 grooming"  # contract: = lesson title
         with pikepdf.open(path) as pdf:
             assert str(pdf.Root.Lang) == "en-GB"
             assert "/StructTreeRoot" in pdf.Root

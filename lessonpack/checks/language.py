@@ -26,8 +26,12 @@ def check(subject, words: dict) -> list[Problem]:
     problems = []
     for line, text in subject.student_lines():
         text = REF_RE.sub("", text)
+        seen: set[int] = set()   # one finding per word, even when two patterns match it
         for word, alternative in banned.items():
             for match in word_pattern(word).finditer(text):
+                if match.start() in seen:
+                    continue
+                seen.add(match.start())
                 problems.append(Problem(
                     lesson.shown, line,
                     f"'{match.group(0)}' is not for {lesson.key_stage.upper()} pupils' text: {alternative}",
