@@ -142,16 +142,10 @@ class Renderer:
             self._css_refused[path] = list(fetcher.refused)
         return self._css[path]
 
-    def render(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
-               forms: bool = False) -> tuple[object, list[str]]:
-        """Lay out one document; returns the WeasyPrint Document and resource errors."""
-        doc, _, errors, _ = self._render(html, base_url=base_url, extra_css=extra_css, forms=forms)
-        return doc, errors
-
     def _render(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
                 forms: bool = False, write: bool = False
                 ) -> tuple[object, bytes | None, list[str], list[Path]]:
-        """render() (and write() when asked), plus every file the document read: the cache
+        """Lay out one document (and write it when asked), plus every file it read: the cache
         must know them all.  Writing is watched too: attachments and the images inside SVGs
         are only fetched then."""
         fetcher = self.fetcher_class()

@@ -10,7 +10,6 @@ from markdown.py – it is data, never evaluated as a template.
 
 from __future__ import annotations
 
-import hashlib
 import traceback
 from pathlib import Path
 
@@ -118,10 +117,3 @@ class Templates:
         """A stylesheet or image under the template folders, overrides first."""
         return self.locate(relative)
 
-    def fingerprint(self, names: list[str]) -> str:
-        """A hash of every template file the given templates use."""
-        digest = hashlib.sha256()
-        for name in sorted(names):
-            for path in self.used_by(name):
-                digest.update(path.read_bytes())
-        return digest.hexdigest()

@@ -356,9 +356,9 @@ def _pages_of(html_body: str, extra_css: Path | None = None) -> list[str]:
     renderer = Renderer(allowed=[REPO / "templates"], stylesheets=[CSS / "print.css"])
     html = ('<html lang="en-GB"><head><title>t</title></head><body class="worksheet ks-ks2">'
             f'<article class="document worksheet-doc">{html_body}</article></body></html>')
-    doc, _ = renderer.render(html, base_url=REPO / "templates",
+    result = renderer.to_pdf(html, base_url=REPO / "templates",
                              extra_css=[extra_css] if extra_css else [])
-    return [page.extract_text() for page in PdfReader(io.BytesIO(renderer.write(doc))).pages]
+    return [page.extract_text() for page in PdfReader(io.BytesIO(result.pdf)).pages]
 
 
 PAGE_FOOT_CASES = {
