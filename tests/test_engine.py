@@ -227,3 +227,12 @@ def test_unknown_lesson_id_suggests_the_closest(make_project, cli):
     result = cli(root, "build", "--lesson", "ks2-groming")
     assert result.exit_code == 1
     assert "unknown lesson id 'ks2-groming' (did you mean 'ks2-grooming'?)" in result.output
+
+
+def test_the_guide_sends_parents_to_the_school_not_to_a_trusted_adult(make_project, cli):
+    guide = (REPO / "lessons/parents/parents-guide.md").read_text(encoding="utf-8")
+    root = make_project({"parents/parents-guide.md": guide})
+    assert cli(root, "build", "--jobs", "1").exit_code == 0
+    text = pdf_text(root / "output/parents/parents-guide.pdf")
+    assert "Start with your child's school: the Designated Safeguarding Lead is there to help." in text
+    assert "Talk to an adult you trust" not in text
