@@ -32,6 +32,7 @@ class Cache:
         self.inputs = inputs
         self.settings = settings
         self.path = self.out / NAME
+        self._digests: dict[str, bytes] = {}
         self.entries = self._load()
         self._base = self._base_stamp()
 
@@ -67,16 +68,22 @@ class Cache:
         for lesson in self._sources(job):
             digest.update(lesson.sha256.encode())
         for path in sorted(used):
+            digest.update(self._file_digest(path))
+        return digest.hexdigest()
+
+    def _file_digest(self, path: str) -> bytes:
+        """A file's hash, read once per build: every document uses print.css and the base
+        templates, and each is stamped twice (is it current? then, once built, record it)."""
+        if path not in self._digests:
             # The list comes from the cache file itself: read only regular files, so a
             # damaged or hand-edited cache naming a device or a folder cannot hang a build.
             try:
                 if Path(path).is_file():
-                    digest.update(Path(path).read_bytes())
-                    continue
+                    self._digests[path] = hashlib.sha256(Path(path).read_bytes()).digest()
             except OSError:
                 pass
-            digest.update(b"missing:" + path.encode())
-        return digest.hexdigest()
+            self._digests.setdefault(path, b"missing:" + path.encode())
+        return self._digests[path]
 
     def _sources(self, job: Job):
         lessons = self.inputs.lessons
