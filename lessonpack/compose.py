@@ -49,6 +49,7 @@ class Composed:
     date: dt.date
     problems: list[Problem]
     sources: list[Lesson]
+    bodies: list = field(default_factory=list)   # markdown.Rendered of each lesson body used
 
 
 def build_date(lessons: list[Lesson]) -> dt.date:
@@ -106,9 +107,10 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
         adult_helplines=[inputs.registry[h] for h in ADULT_HELPLINES if h in inputs.registry],
     )
     problems: list[Problem] = []
+    bodies: list = []
     if job.kind in ("worksheet", "teacher-notes", "parents-guide"):
         lesson = inputs.lessons[job.lesson]
-        sections = [_lesson_context(lesson, job.kind, inputs, problems)]
+        sections = [_lesson_context(lesson, job.kind, inputs, problems, bodies)]
         date = build_date([lesson])
         title = doc_title = lesson.title  # the contract: PDF title = lesson title
         sources = [lesson]
@@ -117,8 +119,8 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
         chosen = [l for l in inputs.lessons.values() if l.key_stage == job.key_stage]
         sections = []
         for lesson in chosen:
-            teacher = _lesson_context(lesson, "teacher-notes", inputs, problems)
-            worksheet = _lesson_context(lesson, "worksheet", inputs, problems)
+            teacher = _lesson_context(lesson, "teacher-notes", inputs, problems, bodies)
+            worksheet = _lesson_context(lesson, "worksheet", inputs, problems, bodies)
             sections.append({"lesson": lesson, "teacher": teacher, "worksheet": worksheet})
         date = build_date(chosen)
         title = f"{KS_NAMES[job.key_stage]} safeguarding pack"
@@ -154,14 +156,17 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
     else:
         context = dict(common, doc=doc, **sections[0])
     html = templates.render(template, **context)
-    return Composed(html=html, template=template, date=date, problems=problems, sources=sources)
+    return Composed(html=html, template=template, date=date, problems=problems, sources=sources,
+                    bodies=bodies)
 
 
-def _lesson_context(lesson: Lesson, kind: str, inputs: Inputs, problems: list[Problem]) -> dict:
+def _lesson_context(lesson: Lesson, kind: str, inputs: Inputs, problems: list[Problem],
+                    bodies: list) -> dict:
     audience = {"worksheet": WORKSHEET, "teacher-notes": TEACHER, "parents-guide": GUIDE}[kind]
     rendered = render_body(lesson, audience, inputs.registry,
                            fillable=inputs.fillable and kind == "worksheet")
     problems.extend(rendered.problems)
+    bodies.append(rendered)
     reassurance_key = "parents" if lesson.is_guide else lesson.key_stage
     return dict(
         lesson=lesson, body=Markup(rendered.html), kind=kind,

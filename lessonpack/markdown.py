@@ -470,6 +470,7 @@ class Rendered:
     html: str
     tree: etree.Element
     problems: list[Problem]
+    scan: Scan | None = None        # the fence scan it was converted after
 
     def headings(self) -> list[tuple[int, str]]:
         """(level, text) of every heading, in order."""
@@ -497,7 +498,7 @@ def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = F
     """
     fences = scan(lesson.body, first_line=lesson.body_line, shown=lesson.shown, registry=registry)
     if fences.problems:
-        return Rendered(html="", tree=etree.Element("div"), problems=fences.problems)
+        return Rendered(html="", tree=etree.Element("div"), problems=fences.problems, scan=fences)
     ext = LessonExtension(audience=audience, registry=registry, fillable=fillable,
                           field_prefix=f"{lesson.id}", sort_columns=SORT_COLUMNS,
                           statement_header="What happens" if lesson.key_stage in ("ks1", "ks2")
@@ -513,10 +514,11 @@ def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = F
         # WeasyPrint also lays out nested boxes recursively: stop here, with a place to fix.
         return Rendered(html="", tree=etree.Element("div"), problems=[Problem(
             lesson.shown, lesson.body_line, f"lists, quotes or '::: ' blocks are nested too deeply "
-                                            f"(at most {MAX_DEPTH} levels); simplify the lesson")])
+                                            f"(at most {MAX_DEPTH} levels); simplify the lesson")],
+                        scan=fences)
     problems = [Problem(lesson.shown, _line_of(lesson, url), f"{url!r}: {reason}", code=code)
                 for url, reason, code in ext.refusals]
-    return Rendered(html=html, tree=root, problems=problems)
+    return Rendered(html=html, tree=root, problems=problems, scan=fences)
 
 
 def _depth(root: etree.Element) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..errors import Problem
 from ..lessons import Lesson
-from ..markdown import GUIDE, TEACHER, WORKSHEET, Rendered, Scan, render_body, scan
+from ..markdown import GUIDE, WORKSHEET, Rendered, Scan
 from ..yamlfile import load_yaml_mapping
 
 
@@ -56,30 +56,26 @@ def today() -> dt.date:
 
 
 def prepare(project, inputs, templates) -> tuple[list[Subject], list[Problem]]:
-    """Scan, render and compose every chosen lesson; fence problems stop a lesson here."""
+    """Compose each chosen lesson's documents exactly as a build would, and keep the
+    bodies they were made from; fence problems stop a lesson here."""
     from ..compose import compose
     from ..plan import Job
 
     subjects, problems = [], []
     for lesson in inputs.lessons.values():
-        scanned = scan(lesson.body, first_line=lesson.body_line, shown=lesson.shown,
-                       registry=inputs.registry)
-        if scanned.problems:
-            problems += scanned.problems
+        ks = None if lesson.is_guide else lesson.key_stage
+        kind = "parents-guide" if lesson.is_guide else "worksheet"
+        pupils = compose(Job("x.pdf", kind, ks, lesson.id), inputs, templates)
+        worksheet = pupils.bodies[0]
+        if worksheet.scan.problems:
+            problems += worksheet.scan.problems
             continue
-        if lesson.is_guide:
-            worksheet = render_body(lesson, GUIDE, inputs.registry)
-            teacher = None
-            guide_job = Job("parents/x.pdf", "parents-guide", None, lesson.id)
-            worksheet_html, teacher_html = compose(guide_job, inputs, templates).html, ""
-        else:
-            worksheet = render_body(lesson, WORKSHEET, inputs.registry)
-            teacher = render_body(lesson, TEACHER, inputs.registry)
-            ks = lesson.key_stage
-            worksheet_html = compose(Job("x.pdf", "worksheet", ks, lesson.id), inputs, templates).html
-            teacher_html = compose(Job("x.pdf", "teacher-notes", ks, lesson.id), inputs, templates).html
+        teacher, teacher_html = None, ""
+        if not lesson.is_guide:
+            notes = compose(Job("x.pdf", "teacher-notes", ks, lesson.id), inputs, templates)
+            teacher, teacher_html = notes.bodies[0], notes.html
         problems += worksheet.problems
-        subjects.append(Subject(lesson, scanned, worksheet, teacher, worksheet_html, teacher_html))
+        subjects.append(Subject(lesson, worksheet.scan, worksheet, teacher, pupils.html, teacher_html))
     return subjects, problems
 
 
