@@ -516,7 +516,8 @@ def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = F
             lesson.shown, lesson.body_line, f"lists, quotes or '::: ' blocks are nested too deeply "
                                             f"(at most {MAX_DEPTH} levels); simplify the lesson")],
                         scan=fences)
-    problems = [Problem(lesson.shown, _line_of(lesson, url), f"{url!r}: {reason}", code=code)
+    problems = [Problem(lesson.shown, source_line(lesson, url) or lesson.body_line,
+                        f"{url!r}: {reason}", code=code)
                 for url, reason, code in ext.refusals]
     return Rendered(html=html, tree=root, problems=problems, scan=fences)
 
@@ -531,8 +532,9 @@ def _depth(root: etree.Element) -> int:
     return deepest
 
 
-def _line_of(lesson, needle: str) -> int | None:
+def source_line(lesson, needle: str) -> int | None:
+    """The file line of the first body line containing `needle` (a URL, an image path)."""
     for offset, text in enumerate(lesson.body.split("\n")):
         if needle and needle in text:
             return lesson.body_line + offset
-    return lesson.body_line
+    return None

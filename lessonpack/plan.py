@@ -64,11 +64,12 @@ def shard(jobs: list[Job], index: int, count: int) -> list[Job]:
     machine; instead the costliest job goes to the least loaded shard (ties: the
     lower shard, then path order), which depends only on the job list.
     """
+    costs = {job: cost(job, jobs) for job in jobs}
     loads = [0] * count
     chosen: list[Job] = []
-    for job in sorted(jobs, key=lambda j: (-cost(j, jobs), j)):
+    for job in sorted(jobs, key=lambda j: (-costs[j], j)):
         least = min(range(count), key=lambda i: (loads[i], i))
-        loads[least] += cost(job, jobs)
+        loads[least] += costs[job]
         if least == index - 1:
             chosen.append(job)
     return sorted(chosen)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import Problem
+from ..markdown import source_line
 
 ATX_RE = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 SETEXT_RE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
@@ -120,15 +121,9 @@ def _generic_alt(rendered, lesson) -> list[Problem]:
         stem = re.sub(r"\.[a-z0-9]+$", "", src.rsplit("/", 1)[-1], flags=re.I)
         if alt and (alt.casefold() in GENERIC_ALT or alt.casefold() in (src.casefold(), stem.casefold())):
             problems.append(Problem(
-                lesson.shown, _line_of(lesson, src),
+                lesson.shown, source_line(lesson, src),
                 f"image {src}: alt text '{alt}' does not say what the picture shows; "
                 "describe it, e.g. ![Sam looking worried at a phone](…)",
                 code="alt-text", severity="warning"))
     return problems
 
-
-def _line_of(lesson, needle: str) -> int | None:
-    for offset, text in enumerate(lesson.body.split("\n")):
-        if needle and needle in text:
-            return lesson.body_line + offset
-    return None
