@@ -43,6 +43,9 @@ class Lesson:
     lines: dict[str, int] = field(default_factory=dict)
     duration_minutes: int | None = None
     sha256: str = ""
+    resources: list[str] = field(default_factory=list)
+    key_questions: list[str] = field(default_factory=list)
+    key_messages: list[str] = field(default_factory=list)
 
     @property
     def is_guide(self) -> bool:
@@ -124,6 +127,7 @@ class Key:
     check: Callable[[object], str | None]
     doc: str
     guide_optional: bool = False
+    optional: bool = False
 
 
 SCHEMA: dict[str, Key] = {
@@ -139,6 +143,10 @@ SCHEMA: dict[str, Key] = {
     "sources": Key(_str_list, "where the facts come from"),
     "reviewed": Key(_date, "date of the last safeguarding review"),
     "review_by": Key(_date, "date the lesson must be reviewed again"),
+    # "Lesson at a glance" in the teacher notes; `check` asks lessons for them.
+    "resources": Key(_str_list, "what the teacher needs ready", optional=True),
+    "key_questions": Key(_str_list, "questions to ask during the lesson", optional=True),
+    "key_messages": Key(_str_list, "what every pupil should leave knowing", optional=True),
 }
 
 
@@ -192,6 +200,9 @@ def parse_lesson(path: Path, shown: str, *, known_helplines=None) -> Lesson:
         objectives=list(data.get("objectives", [])), keywords=keywords,
         signposting=list(data["signposting"]), curriculum=list(data["curriculum"]),
         sources=list(data["sources"]), reviewed=data["reviewed"], review_by=data["review_by"],
+        resources=list(data.get("resources", [])),
+        key_questions=list(data.get("key_questions", [])),
+        key_messages=list(data.get("key_messages", [])),
         body=body, body_line=body_line, lines=lines,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
@@ -212,7 +223,7 @@ def _validate(data: dict, lines: dict, shown: str, path: Path, known_helplines) 
             add(str(key), "unknown key" + hint)
     for key, spec in SCHEMA.items():
         if key not in data:
-            if not (guide and spec.guide_optional):
+            if not (spec.optional or (guide and spec.guide_optional)):
                 add(None, f"missing '{key}' ({spec.doc})")
             continue
         message = spec.check(data[key])
