@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from lessonpack.pdf import Renderer
 from lessonpack.project import HOME
 
 ART_DIR = HOME / "templates" / "art"
@@ -110,3 +111,21 @@ def test_the_check_rejects_missing_files_images_text_and_outside_links(tmp_path)
     broken = tmp_path / "laptop.svg"
     broken.write_text("<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 1 1'>")
     assert "not XML" in "".join(problems(broken))
+
+
+def _render(folder: Path, names: list[str]):
+    imgs = "".join(f'<img src="{n}.svg" alt="{n}" style="width:20mm">' for n in names)
+    html = f'<html lang="en-GB"><head><title>Art</title></head><body>{imgs}</body></html>'
+    return Renderer(allowed=[folder], stylesheets=[]).to_pdf(html, base_url=folder)
+
+
+def test_weasyprint_draws_every_drawing_without_an_error():
+    result = _render(ART_DIR, ART)
+    assert result.errors == []
+    assert {p.name for p in result.used} >= {f"{n}.svg" for n in ART}
+
+
+def test_a_drawing_weasyprint_cannot_read_is_an_error(tmp_path):
+    (tmp_path / "phone.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'><rect")
+    errors = _render(tmp_path, ["phone"]).errors
+    assert len(errors) == 1 and "phone.svg" in errors[0]
