@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -113,6 +113,12 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
     failures = list(dict.fromkeys([p for r in report.failed for p in r.problems] + load_failures))
     if failures and not options.keep_going:
         raise BuildError("build failed; nothing was written.", failures)
+
+    # The layout gate: split tables, stranded headings, near-empty pages, long worksheets.
+    layout = [p for r in report.built for p in r.layout]
+    report.warnings += layout
+    if options.strict and layout:
+        raise ProblemsFound([replace(p, severity="error") for p in layout], what="layout problem")
 
     # 5. write: documents first, each atomically; the manifest last.  Ctrl-C waits
     #    for this short phase to finish, so the manifest always matches the files.

@@ -22,7 +22,8 @@ def _inputs(project, config_path, *, keep_going=False):
 
 @click.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--strict", is_flag=True, help="Overdue reviews are errors, not warnings.")
+@click.option("--strict", is_flag=True,
+              help="Overdue reviews are errors, and every document is laid out for the layout gate.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
 def check(obj, config_path, strict, fmt):
@@ -35,6 +36,8 @@ def check(obj, config_path, strict, fmt):
         inputs = _inputs(project, config_path, keep_going=True)
         findings = list(inputs.problems) + run_checks(project, inputs, strict=strict)
         lessons = len(inputs.lessons)
+        if strict and not any(p.severity == "error" for p in findings):
+            findings += _layout_findings(project, config_path, inputs)
     except ProblemsFound as exc:
         findings, lessons = exc.problems, 0
     findings = sorted(set(findings), key=lambda p: (p.path, p.line or 0, p.code, p.message))
@@ -50,6 +53,23 @@ def check(obj, config_path, strict, fmt):
                    f"{len(findings) - len(errors)} warnings", err=True)
     if errors:
         raise SystemExit(1)
+
+
+def _layout_findings(project, config_path, inputs) -> list:
+    """Lay out (without writing) every document judged by the layout gate; its findings
+    are errors under --strict."""
+    from dataclasses import replace
+
+    from .layout import JUDGED
+    from .plan import plan
+    from .worker import Settings, Worker
+
+    worker = Worker(Settings(str(project.root), str(config_path) if config_path else None), inputs)
+    findings = []
+    for job in plan(list(inputs.lessons.values()), packs=False):
+        if job.kind in JUDGED:
+            findings += [replace(p, severity="error") for p in worker.run(job, write=False).layout]
+    return findings
 
 
 @click.command()

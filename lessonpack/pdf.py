@@ -101,6 +101,7 @@ class RenderResult:
     pages: int
     errors: list[str] = field(default_factory=list)
     used: list[Path] = field(default_factory=list)    # stylesheets, images, fonts it read
+    layout: list = field(default_factory=list)        # layout.Finding, for the layout gate
 
 
 class _Collect(logging.Handler):
@@ -177,9 +178,12 @@ class Renderer:
                                   pdf_identifier=b"lessonpack")
 
     def to_pdf(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
-               forms: bool = False) -> RenderResult:
-        """Render HTML straight to PDF bytes."""
+               forms: bool = False, kind: str = "", write: bool = True) -> RenderResult:
+        """Render HTML to PDF bytes (or only lay it out), with the layout gate's findings."""
+        from .layout import inspect
+
         doc, pdf, errors, used = self._render(html, base_url=base_url, extra_css=extra_css,
-                                              forms=forms, write=True)
-        return RenderResult(pdf=pdf, pages=len(doc.pages), errors=errors, used=used)
+                                              forms=forms, write=write)
+        return RenderResult(pdf=pdf or b"", pages=len(doc.pages), errors=errors, used=used,
+                            layout=inspect(doc.pages, kind=kind))
 
