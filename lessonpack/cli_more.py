@@ -31,7 +31,10 @@ def check(obj, config_path, strict, fmt):
     from .checks import run_checks
     from .errors import ProblemsFound
 
+    from .cli import _config
+
     project = obj["project"]
+    config_path = _config(obj, config_path)
     try:
         inputs = _inputs(project, config_path, keep_going=True)
         findings = list(inputs.problems) + run_checks(project, inputs, strict=strict)
@@ -77,8 +80,12 @@ def _layout_findings(project, config_path, inputs) -> list:
 @click.pass_obj
 def coverage(obj, config_path):
     """Which curriculum references each key stage covers, and the gaps."""
+    from .cli import _config
+
+    config_path = _config(obj, config_path)
     inputs = _inputs(obj["project"], config_path)
-    for ks in KEY_STAGES:
+    chosen = inputs.config.lessons.key_stages if inputs.config else KEY_STAGES
+    for ks in [k for k in KEY_STAGES if k in chosen]:
         lessons = [l for l in inputs.lessons.values() if l.key_stage == ks]
         refs = {rid: ref for rid, ref in inputs.curriculum.items() if ks in ref.get("key_stages", [])}
         covered = sum(1 for rid in refs if any(rid in l.curriculum for l in lessons))
@@ -130,7 +137,9 @@ def release(obj, out, merge, jobs, config_path, merge_dirs):
         raise click.UsageError("folders are only taken with --merge: release --merge " +
                                " ".join(str(d) for d in merge_dirs))
     project = obj["project"]
+    from .cli import _config
+
     zip_path, count = make_release(project, out=out, merge=list(merge_dirs),
-                                   jobs=jobs or default_jobs(), config_path=config_path,
+                                   jobs=jobs or default_jobs(), config_path=_config(obj, config_path),
                                    echo=lambda line: click.echo(line, err=True))
     click.echo(f"released {count} documents → {project.shown(zip_path)}")
