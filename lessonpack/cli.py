@@ -139,6 +139,8 @@ def build(obj, key_stages, lesson_ids, config_path, out, variant, fillable, jobs
     report = run_build(options, progress)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for rel in report.removed:
+        click.echo(f"removed {rel} (no longer chosen)", err=True)
     click.echo(progress.summary(report) + f" → {_shown(obj, options.out)}/")
 
 
@@ -160,10 +162,13 @@ def list_(obj, config_path, out):
     for entry in built.values():
         if entry.lesson and entry.variant == "standard":
             pages[entry.lesson] = pages.get(entry.lesson, 0) + entry.pages
-    rows = [("id", "key stage", "topic", "title", "pages", "review by")]
+    rows = [("id", "key stage", "topic", "title", "pages", "review by", "source")]
+    source = {None: "shipped", "lesson": "overridden", "sections": "sections overridden",
+              "new": "school's own"}
     for lesson in inputs.lessons.values():
         rows.append((lesson.id, lesson.key_stage, lesson.topic, lesson.title,
-                     str(pages.get(lesson.id, "-")), lesson.review_by.isoformat()))
+                     str(pages.get(lesson.id, "-")), lesson.review_by.isoformat(),
+                     source[lesson.override]))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for n, row in enumerate(rows):
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())

@@ -97,18 +97,42 @@ def coverage(obj, config_path):
             click.echo(f"  {mark} {rid}: {', '.join(by) if by else 'GAP – no lesson covers this'}")
 
 
+def _topic(ctx, param, value: str) -> str:
+    from .lessons import ID_RE
+
+    if not ID_RE.match(value):
+        raise click.BadParameter(f"{value!r}: use a-z, 0-9 and -, like {', '.join(TOPICS)} "
+                                 "or a topic of your own such as cyberflashing")
+    return value
+
+
 @click.command()
 @click.option("--key-stage", required=True, type=click.Choice(KEY_STAGES))
-@click.option("--topic", required=True, type=click.Choice(TOPICS))
+@click.option("--topic", required=True, callback=_topic,
+              help=f"{', '.join(TOPICS)}, or a topic of your own (a-z, 0-9, -).")
 @click.option("--force", is_flag=True, help="Overwrite an existing lesson.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
-def new(obj, key_stage, topic, force):
-    """Scaffold a lesson with every section and TODO markers for `check`."""
+def new(obj, key_stage, topic, force, config_path):
+    """Scaffold a lesson with every section and TODO markers for `check`.
+
+    In a school folder the lesson goes into overrides/lessons/, never among the shipped ones.
+    """
+    from .cli import _config, _shown
+    from .config import load_config
     from .scaffold import scaffold
 
-    path = scaffold(obj["project"], key_stage, topic, force=force)
-    click.echo(f"created {obj['project'].shown(path)}: fill in every TODO, "
-               "then run `lessonpack check`")
+    config_path = _config(obj, config_path)
+    folder = None
+    if config_path:
+        config = load_config(config_path)
+        if config.overrides is None:
+            from .errors import LessonpackError
+            raise LessonpackError(f"{config_path}: add 'overrides: overrides/' so `new` has "
+                                  "somewhere to put the school's own lessons")
+        folder = config.overrides / "lessons"
+    path = scaffold(obj["project"], key_stage, topic, force=force, folder=folder)
+    click.echo(f"created {_shown(obj, path)}: fill in every TODO, then run `lessonpack check`")
 
 
 @click.command()
