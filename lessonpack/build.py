@@ -25,6 +25,7 @@ from .manifest import Entry
 from .plan import VARIANTS, Job, plan, shard
 from .project import Project
 from .worker import Result, Settings, Worker, init_process, run_in_process
+from .index import write_index
 from .writer import describe_existing, interrupts_deferred, remove_stale, write_atomic
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
                                           previous=previous)
         entries = describe_existing(options.out, entries, previous)
         write_atomic(options.out / manifest.NAME, manifest.render(list(entries.values())))
+        write_index(options.out, list(entries.values()), rebuilt={r.job.path for r in report.built},
+                    school=inputs.config.school.name if inputs.config else None)
         cache.save()
 
     report.seconds = time.perf_counter() - start

@@ -165,5 +165,6 @@ def release(obj, out, merge, jobs, config_path, merge_dirs):
 
     zip_path, count = make_release(project, out=out, merge=list(merge_dirs),
                                    jobs=jobs or default_jobs(), config_path=_config(obj, config_path),
+                                   home=obj.get("school") or project.root,
                                    echo=lambda line: click.echo(line, err=True))
     click.echo(f"released {count} documents → {project.shown(zip_path)}")
