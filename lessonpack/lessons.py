@@ -418,4 +418,6 @@ def sort_key(lesson: Lesson) -> tuple:
     """Key stage order, then the topics in teaching order."""
     order = KEY_STAGES + (PARENTS,)
     topics = TOPICS + PARENT_TOPICS
-    return (order.index(lesson.key_stage), topics.index(lesson.topic), lesson.id)
+    # A school's own topics come after ours, in id order.
+    rank = topics.index(lesson.topic) if lesson.topic in topics else len(topics)
+    return (order.index(lesson.key_stage), rank, lesson.id)
