@@ -38,6 +38,7 @@ class Inputs:
     fillable: bool = False
     paper: str = "A4"
     problems: list[Problem] = field(default_factory=list)
+    excluded: dict[str, str] = field(default_factory=dict)   # lesson id → why it is not chosen
 
 
 @dataclass

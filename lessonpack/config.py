@@ -8,6 +8,8 @@ then fails, once.  Paths are relative to the config file.
 
 from __future__ import annotations
 
+import re
+
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +84,39 @@ REQUIRED = {"school": ("name",), "dsl": ("name",), "deputy_dsl": ("name",), "con
 TYPE_NAMES = {str: "text", list: "a list", dict: "a mapping"}
 
 
+TEN_DIGIT_PREFIXES = ("0800", "016977")
+EXTENSION_RE = re.compile(r"\s*(?:ext\.?|extension|x)\s*\d{1,5}\s*$", re.I)
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+def phone_problem(text: str) -> str | None:
+    """Why `text` is not a UK phone number (0 + 9 or 10 digits, or +44), or None."""
+    number = EXTENSION_RE.sub("", text)
+    digits = re.sub(r"[\s()\-.]", "", number)
+    if digits.startswith("+44"):
+        digits = "0" + digits[3:].lstrip("0")
+    letters = re.findall(r"[A-Za-z]", digits)
+    if letters:
+        hint = " (did you mean 0?)" if set(letters) <= {"O", "o"} else ""
+        return f"{text!r} contains the letter {letters[0]!r}{hint}; a phone number has only digits"
+    # UK numbers have 11 digits; only a few ranges (some 0800 numbers, Brampton's 016977)
+    # have 10, so a digit dropped from an ordinary number is caught.
+    short_ok = digits.startswith(TEN_DIGIT_PREFIXES) and len(digits) == 10
+    if not digits.isdigit() or not digits.startswith("0") or not (len(digits) == 11 or short_ok):
+        return (f"{text!r} is not a UK phone number: expected 11 digits starting with 0, "
+                f"like 01632 960000 (it has {sum(c.isdigit() for c in digits)})")
+    return None
+
+
+def email_problem(text: str) -> str | None:
+    """Why `text` is not an email address, or None."""
+    return None if EMAIL_RE.match(text.strip()) else \
+        f"{text!r} is not an email address (expected something like dsl@school.sch.uk)"
+
+
+CONTACT_SHAPES = {"phone": phone_problem, "email": email_problem}
+
+
 class _Validator:
     def __init__(self, shown: str, lines: dict[str, int]):
         self.shown, self.lines = shown, lines
@@ -116,9 +151,15 @@ class _Validator:
                 for i, item in enumerate(value):
                     self.mapping(item, spec[0][0], f"{dotted}.{i}", REQUIRED.get(key, ()))
             elif spec[0] is str and isinstance(value, (int, float)) and not isinstance(value, bool):
-                continue  # a phone number written without quotes is still a phone number
+                if key == "phone":  # YAML read it as a number, so a leading 0 is already lost
+                    self.add(dotted, f"write the number in quotes, like \"0{value}\" "
+                                     "(without them the leading 0 is lost)")
             elif not isinstance(value, spec[0]) or value in ("", None):
                 self.add(dotted, f"expected {TYPE_NAMES[spec[0]]} ({spec[1]}), got {_describe(value)}")
+            elif key in CONTACT_SHAPES:
+                problem = CONTACT_SHAPES[key](value)
+                if problem:
+                    self.add(dotted, problem)
         for key in required:
             if isinstance(data, dict) and key not in data:
                 self.add(prefix, f"missing '{key}'")

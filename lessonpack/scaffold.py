@@ -105,9 +105,10 @@ This lesson is written for England's curriculum; the helplines work across the U
 
 
 def scaffold(project: Project, key_stage: str, topic: str, *, force: bool = False,
-             today: dt.date | None = None) -> Path:
-    """Write lessons/<ks>/<topic>.md from the template; refuse to overwrite unless forced."""
-    path = project.lessons / key_stage / f"{topic}.md"
+             today: dt.date | None = None, folder: Path | None = None) -> Path:
+    """Write <ks>/<topic>.md under folder (default the project's lessons/) from the
+    template; refuse to overwrite unless forced."""
+    path = (folder or project.lessons) / key_stage / f"{topic}.md"
     if path.exists() and not force:
         raise LessonpackError(f"{project.shown(path)} already exists (use --force to overwrite it)")
     today = today or dt.date.today()
