@@ -192,7 +192,7 @@ def clean(obj, out):
 
 
 from .cli_more import check, coverage, new, release  # noqa: E402  (registers commands)
-from .cli_school import init, override  # noqa: E402
+from .cli_school import init, override, serve  # noqa: E402
 
 main.add_command(check)
 main.add_command(coverage)
@@ -200,3 +200,4 @@ main.add_command(new)
 main.add_command(release)
 main.add_command(init)
 main.add_command(override)
+main.add_command(serve)

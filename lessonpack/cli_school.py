@@ -43,3 +43,21 @@ def override(obj, lesson_id, headings, config_path):
 
     path = override_lesson(lesson, inputs.config.overrides, tuple(headings))
     click.echo(f"created {path}: edit it, then run `lessonpack check`")
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def serve(obj, port, config_path):
+    """Preview every document in your browser; pages follow your edits."""
+    from .cli import _config
+    from .serve import Settings, serve as run
+
+    settings = Settings(project=obj["project"], config_path=_config(obj, config_path), port=port)
+    try:
+        run(settings, ready=lambda url: click.echo(f"serving {url} (only on this computer) – "
+                                                   "press Ctrl-C to stop", err=True))
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -90,6 +91,45 @@ def test_init_build_list_in_a_school_folder(installed, tmp_path):
     assert (out / "parents" / "letter.pdf").is_file()      # a config makes the letter
     listed = run(python, school, "list")
     assert listed.returncode == 0 and "ks1-grooming" in listed.stdout and "ks2-grooming" not in listed.stdout
+
+
+def test_serve_from_the_installed_package(installed, tmp_path):
+    """serve in a school folder: index, preview and PDF respond, an edit to school.yml shows
+    up without a restart, and Ctrl-C stops it cleanly."""
+    import signal
+    import urllib.request
+
+    python, _ = installed
+    school = tmp_path / "school"
+    assert run(python, tmp_path, "init", str(school)).returncode == 0
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    server = subprocess.Popen([str(python), "-m", "lessonpack", "serve", "--port", "0"], cwd=school,
+                              env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stderr.readline()
+        assert line.startswith("serving http://127.0.0.1:"), line
+        url = line.split()[1].rstrip("/")
+
+        def fetch(path):
+            with urllib.request.urlopen(url + path, timeout=120) as response:
+                return response.status, response.read()
+
+        assert fetch("/")[0] == 200
+        status, page = fetch("/ks1/ks1-grooming-worksheet.html")
+        assert status == 200 and b"Example School" in page
+        status, pdf = fetch("/ks1/ks1-grooming-worksheet.pdf")
+        assert status == 200 and pdf.startswith(b"%PDF-")
+        config = school / "school.yml"
+        config.write_text(config.read_text().replace("Example School", "Riverside Primary"))
+        deadline = time.monotonic() + 20
+        while b"Riverside Primary" not in page and time.monotonic() < deadline:
+            time.sleep(0.3)
+            page = fetch("/ks1/ks1-grooming-worksheet.html")[1]
+        assert b"Riverside Primary" in page
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, err = server.communicate(timeout=30)
+    assert server.returncode == 0 and "stopped" in err and "Traceback" not in err
 
 
 class _Links(HTMLParser):
