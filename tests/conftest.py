@@ -29,7 +29,10 @@ def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | No
         "keywords": ["trusted adult: a grown-up who helps you"],
         "signposting": signposting,
         "curriculum": ["rshe-p-online-relationships"],
-        "sources": ["safeguarding-facts.md §2"],
+        "sources": ["Childline – About Childline: https://www.childline.org.uk"],
+        "resources": ["Worksheet (one per pupil)"],
+        "key_questions": ["Who could Sam tell?"],
+        "key_messages": ["You can always tell a grown-up you trust."],
         "reviewed": "2026-11-25", "review_by": "2027-09-01",
     }
     meta.update(front)
