@@ -15,6 +15,7 @@ import xml.etree.ElementTree as etree
 from markdown.treeprocessors import Treeprocessor
 
 TASK_LABEL = "Pupils' task"
+LONG = 1400   # characters in the task or the answer: more than half a page in a column
 #: Classes of the spaces pupils write or draw in, and how the marker names them.
 SPACES = {"answer-lines": "lines to write on", "answer-box": "box to write or draw in",
           "trusted-adults": "hand to fill in", "hand": "hand to fill in"}
@@ -86,7 +87,10 @@ class TaskPairs(Treeprocessor):
                 following = children[i + 1] if i + 1 < len(children) else None
                 if not _is(following, "answer"):
                     continue
-                pair = etree.Element("div", {"class": "task-pair"})
+                # WeasyPrint cannot split two columns across pages: a pair too long
+                # for one page follows the task with its answer instead.
+                longest = max(len(" ".join("".join(el.itertext()).split())) for el in (child, following))
+                pair = etree.Element("div", {"class": "task-pair" + (" stacked" if longest > LONG else "")})
                 pair.tail = following.tail
                 child.tail = following.tail = None
                 at = list(parent).index(child)

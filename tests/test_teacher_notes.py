@@ -196,3 +196,18 @@ def test_bad_step_out_names_the_line(make_project, cli, value, message):
     result = cli(root, "check", "--config", root / "school/school.yml")
     assert result.exit_code == 1
     assert f"school.yml:3: {message}" in result.output, result.output
+
+
+def test_a_task_too_long_for_two_columns_is_followed_by_its_answer(make_project, cli):
+    task = "\n".join(f"- Zebrafish item {i} about a friend online who asks for things." for i in range(40))
+    answer = "\n".join(f"- Quokka item {i}: tell a trusted adult." for i in range(40))
+    body = (f"## Starter {{45 min}}\n\n::: student\nRead these.\n\n{task}\n:::\n\n"
+            f"::: answer\n{answer}\n:::\n\nIt is never your fault. You will not be in trouble for telling.\n")
+    root = make_project({"ks2/grooming.md": lesson_md(body=body, **FRONT)})
+    assert cli(root, "build", "--jobs", "1", "--no-check", "--lesson", "ks2-grooming").exit_code == 0
+    notes = root / "output/ks2/ks2-grooming-teacher-notes.pdf"
+    text = clean_text(notes)
+    assert text.index("Zebrafish item 39") < text.index("Quokka item 0")   # nothing lost, in order
+    _, task_word, width = _words(notes, "Zebrafish")
+    _, answer_word, _ = _words(notes, "Quokka")
+    assert answer_word["x0"] < width / 2                                  # full width, not a column
