@@ -13,7 +13,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-SHIPPED = ("lessons", "templates", "data")
+SHIPPED = ("lessons", "templates", "data", "docs")
 
 
 class BuildWithContent(build_py):

@@ -41,6 +41,14 @@ class School:
 
 
 @dataclass(frozen=True)
+class StepOut:
+    """Where a pupil can go if the lesson becomes too much, and who follows up."""
+
+    place: str
+    follow_up: str | None = None
+
+
+@dataclass(frozen=True)
 class Selection:
     key_stages: tuple[str, ...] = KEY_STAGES
     include: tuple[str, ...] = ()
@@ -60,6 +68,7 @@ class SchoolConfig:
     overrides: Path | None = None
     variant: str = "standard"
     paper: str = "A4"
+    step_out: StepOut | None = None
 
     @property
     def dir(self) -> Path:
@@ -79,8 +88,12 @@ SCHEMA = {
     "overrides": (str, "folder with templates/ and lessons/ that replace the built-ins"),
     "variant": (str, f"one of {', '.join(VARIANTS)}"),
     "paper": (str, "A4 or letter"),
+    # A string (the place) or a mapping; printed in every teacher-notes safeguarding box.
+    "step_out": {"place": (str, "where a pupil can go if the lesson becomes too much"),
+                 "follow_up": (str, "who checks on them afterwards")},
 }
-REQUIRED = {"school": ("name",), "dsl": ("name",), "deputy_dsl": ("name",), "contacts": ("name",)}
+REQUIRED = {"step_out": ("place",), "school": ("name",), "dsl": ("name",), "deputy_dsl": ("name",), "contacts": ("name",)}
+SHORTHAND = ("step_out",)   # mappings that may be written as a single string (their first key)
 TYPE_NAMES = {str: "text", list: "a list", dict: "a mapping"}
 
 
@@ -142,6 +155,8 @@ class _Validator:
                 self.add(dotted, f"unknown key ({hint})")
                 continue
             spec = schema[key]
+            if isinstance(spec, dict) and key in SHORTHAND and isinstance(value, str) and value.strip():
+                continue  # `step_out: "the quiet room"` is short for `step_out: {place: …}`
             if isinstance(spec, dict):
                 self.mapping(value, spec, dotted, REQUIRED.get(key, ()))
             elif isinstance(spec[0], list):
@@ -255,10 +270,15 @@ def load_config(path: Path, *, known_lessons: set[str] | None = None) -> SchoolC
             return None
         return Person(**{k: (str(v) if v is not None else None) for k, v in raw.items()})
 
+    raw_step_out = value("step_out")
+    step_out = StepOut(place=raw_step_out.strip()) if isinstance(raw_step_out, str) else \
+        StepOut(place=str(raw_step_out["place"]),
+                follow_up=str(raw_step_out["follow_up"]) if raw_step_out.get("follow_up") else None) \
+        if isinstance(raw_step_out, dict) else None
     contacts = tuple(person(f"contacts.{i}") for i in range(len(value("contacts", []) or [])))
     return SchoolConfig(
         path=path.resolve(),
         school=School(name=str(value("school.name")), logo=logo_uri),
         dsl=person("dsl"), deputy_dsl=person("deputy_dsl"), contacts=contacts,
         lessons=Selection(key_stages=tuple(key_stages), **selection),
-        overrides=overrides_path, variant=variant, paper=paper)
+        overrides=overrides_path, variant=variant, paper=paper, step_out=step_out)

@@ -44,6 +44,11 @@ class Project:
         own = self.root / "data" / name
         return own if own.is_file() else HOME / "data" / name
 
+    def doc(self, name: str) -> Path:
+        """A file of docs/ (the cast list): the project's own, else the shipped one."""
+        own = self.root / "docs" / name
+        return own if own.is_file() else HOME / "docs" / name
+
     @property
     def templates(self) -> Path:
         return self.root / "templates"

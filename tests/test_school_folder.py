@@ -17,7 +17,7 @@ import pytest
 
 from conftest import REPO, lesson_md, pdf_text
 
-PACKAGED = ("lessonpack", "lessons", "templates", "data", "setup.py", "setup.cfg",
+PACKAGED = ("lessonpack", "lessons", "templates", "data", "docs", "setup.py", "setup.cfg",
             "pyproject.toml", "MANIFEST.in", "README.md")
 
 

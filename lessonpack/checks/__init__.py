@@ -83,20 +83,23 @@ def run_checks(project, inputs, *, strict: bool = False, on: dt.date | None = No
     """Every finding on the chosen lessons, errors and warnings, sorted by place."""
     from ..render import Templates
     from ..overrides import remap
-    from . import (accessibility, blame, frontmatter, freshness, language, leaks, numbers,
-                   overrides as school_overrides, readability, signposting)
+    from . import (accessibility, blame, drawing, frontmatter, freshness, language, leaks,
+                   numbers, overrides as school_overrides, readability, signposting)
 
     config = inputs.config
     overrides = [config.overrides / "templates"] if config and config.overrides else []
     templates = Templates(overrides + [project.templates], project.builtin_templates)
     words, _ = load_yaml_mapping(project.data("language.yml"))
     subjects, problems = prepare(project, inputs, templates)
+    cast = project.doc("cast.md")
+    offenders = blame.offender_names(cast.read_text(encoding="utf-8")) if cast.is_file() else ()
     for subject in subjects:
         problems += numbers.check(subject, inputs.registry)
         problems += signposting.check(subject, inputs.registry)
         problems += language.check(subject, words)
-        problems += blame.check(subject, words.get("blame", {}))
+        problems += blame.check(subject, words.get("blame", {}), offenders)
         problems += readability.check(subject)
+        problems += drawing.check(subject)
         problems += leaks.check(subject)
         problems += freshness.check(subject, on or today(), strict=strict)
         problems += frontmatter.check(subject, inputs.curriculum)
