@@ -174,7 +174,9 @@ def test_list_and_clean(make_project, cli):
     assert cli(root, "build", "--jobs", "1").exit_code == 0
     manifest = json.loads((root / "output/manifest.json").read_text())
     pages = sum(d["pages"] for d in manifest["documents"] if d["lesson"] == "ks2-grooming")
-    assert cli(root, "list").output.splitlines()[2].split()[-2] == str(pages)
+    header, _, row = cli(root, "list").output.splitlines()[:3]
+    assert header.split()[-3:] == ["review", "by", "source"]
+    assert row.split()[-3:] == [str(pages), "2027-09-01", "shipped"]
     cleaned = cli(root, "clean")
     assert cleaned.exit_code == 0 and not (root / "output").exists()
 
