@@ -32,19 +32,23 @@ reviewed: {today}
 review_by: {review_by}
 ---
 
-## Starter
+## Starter {{10 min}}
 
 ::: teacher
-TODO: how to run the starter (5–10 minutes). Remind the class of the ground rules.
+TODO: how to run the starter. Remind the class of the ground rules.
 :::
 
-::: student
-TODO: a short starter task for pupils.
-
-::: lines 2
+::: baseline
+- TODO: a statement pupils judge before the lesson (and again at the end).
+- TODO: another statement.
+- TODO: a third statement.
 :::
 
-## Activity 1: TODO
+::: answer
+TODO: the expected answers.
+:::
+
+## Activity 1: TODO {{20 min}}
 
 ::: scenario TODO: a fictional character's story
 TODO: a short story with fictional characters ("What could Sam do?").
@@ -60,7 +64,7 @@ TODO: a question about the story.
 TODO: model answers.
 :::
 
-## Activity 2: TODO
+## Activity 2: TODO {{15 min}}
 
 ::: student
 TODO: sort each card into safe, not sure or unsafe.
@@ -75,7 +79,13 @@ TODO: sort each card into safe, not sure or unsafe.
 TODO: model answers.
 :::
 
-## Plenary
+## What I know now {{10 min}}
+
+::: teacher
+TODO: pupils answer the baseline again at the end of the worksheet; how to read the change.
+:::
+
+## Plenary {{5 min}}
 
 TODO: the key message, in words for this age.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import textwrap
@@ -14,6 +15,19 @@ from lessonpack.cli import main
 from lessonpack.project import HOME
 
 REPO = HOME
+
+
+def plan_tail(minutes: int) -> str:
+    """A timed activity holding a baseline: what every lesson must have."""
+    return textwrap.dedent(f"""\
+        ## Check-in {{{minutes} min}}
+
+        ::: baseline
+        - People online are always who they say they are.
+        - You can tell a grown-up you trust.
+        - A secret that makes you feel bad should be kept.
+        :::
+        """)
 
 
 def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | None = None,
@@ -45,7 +59,12 @@ def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | No
     lines.append("---")
     if body is None:
         body = textwrap.dedent("""\
-            ## Starter
+            ## Starter {20 min}
+
+            ::: baseline
+            - People online are always who they say they are.
+            - You can tell a grown-up you trust.
+            :::
 
             Sam plays a game. A new friend says hi.
 
@@ -63,10 +82,14 @@ def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | No
             TEACHER-TEXT: Allow five minutes for this task.
             :::
 
-            ## Plenary
+            ## Plenary {25 min}
 
             It is never your fault. You will not be in trouble for telling.
             """)
+    if meta["key_stage"] != "parents" and not re.search(r"\{\s*\d+\s*min|::: *baseline", body):
+        # Every lesson needs timed activities and one baseline (check fails otherwise);
+        # a test about something else gets a plain one after its own body.
+        body = body.rstrip("\n") + "\n\n" + plan_tail(meta.get("duration_minutes") or 45)
     return "\n".join(lines) + "\n" + body
 
 

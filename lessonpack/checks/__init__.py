@@ -75,6 +75,8 @@ def prepare(project, inputs, templates) -> tuple[list[Subject], list[Problem]]:
             notes = compose(Job("x.pdf", "teacher-notes", ks, lesson.id), inputs, templates)
             teacher, teacher_html = notes.bodies[0], notes.html
         problems += worksheet.problems
+        if teacher is not None:    # e.g. unknown art inside '::: teacher'
+            problems += teacher.problems
         subjects.append(Subject(lesson, worksheet.scan, worksheet, teacher, pupils.html, teacher_html))
     return subjects, problems
 
@@ -82,8 +84,8 @@ def prepare(project, inputs, templates) -> tuple[list[Subject], list[Problem]]:
 def run_checks(project, inputs, *, strict: bool = False, on: dt.date | None = None) -> list[Problem]:
     """Every finding on the chosen lessons, errors and warnings, sorted by place."""
     from ..render import Templates
-    from . import (accessibility, blame, frontmatter, freshness, language, leaks, numbers,
-                   readability, signposting)
+    from . import (accessibility, baseline, blame, frontmatter, freshness, language, leaks,
+                   numbers, readability, signposting, timings)
 
     config = inputs.config
     overrides = [config.overrides / "templates"] if config and config.overrides else []
@@ -100,4 +102,6 @@ def run_checks(project, inputs, *, strict: bool = False, on: dt.date | None = No
         problems += freshness.check(subject, on or today(), strict=strict)
         problems += frontmatter.check(subject, inputs.curriculum)
         problems += accessibility.check(subject.lesson, subject.worksheet, subject.teacher)
+        problems += baseline.check(subject)
+        problems += timings.check(subject)
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.code, p.message))
