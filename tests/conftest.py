@@ -137,6 +137,16 @@ def pdf_text(path: Path) -> str:
     return " ".join(out.split())
 
 
+def tagged_text(path: Path) -> str:
+    """The text of a PDF's tag tree in reading order (what a screen reader gets), whitespace
+    normalised; page furniture and the DRAFT mark of --no-check builds are not tagged."""
+    out = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True,
+                         text=True, check=True).stdout
+    strings = re.findall(r'^\s*"(.*)"$', out, re.M)
+    text = " ".join(" ".join(s for s in strings if s.strip()).split())
+    return re.sub(r" ([:.,?!])(?= |$)", r"\1", text)   # e.g. a chat speaker's colon is a span
+
+
 def pdf_pages(path: Path) -> int:
     from pypdf import PdfReader
     return len(PdfReader(str(path)).pages)

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from conftest import REPO, lesson_md, pdf_text
+from conftest import REPO, lesson_md, pdf_text, tagged_text
 from lessonpack.cli import main
 from test_accessibility import structure
 from test_variants import render_ppm, rgb_triples
@@ -97,15 +97,6 @@ def built(tmp_path_factory) -> Path:
 
 def doc(out: Path, kind: str, variant: str = "standard") -> Path:
     return out / f"ks2-grooming-{kind}{'' if variant == 'standard' else '-' + variant}.pdf"
-
-
-def tagged_text(path: Path) -> str:
-    """The text of the tag tree in reading order, as a screen reader gets it."""
-    out = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True,
-                         text=True, check=True).stdout
-    strings = re.findall(r'^\s*"(.*)"$', out, re.M)
-    text = " ".join(" ".join(s for s in strings if s.strip()).split())
-    return re.sub(r" ([:.,?!])(?= |$)", r"\1", text)   # a separate span holds the speaker's colon
 
 
 # --- every block, every variant -----------------------------------------------------
