@@ -1,9 +1,9 @@
 """`::: hand [title]`: a hand outline with a writing space on each finger and the palm,
 for naming trusted adults.  `::: trusted-adults` (the older name) prints the same hand.
 
-The outline is templates/art/hand.svg, painted as the figure's background (so it is
-page decoration, not a figure a screen reader stops at); the six writing spaces are
-positioned boxes on top, which become real text fields with --fillable.
+The outline is art:hand (templates/art/hand.svg, so a school can redraw it in its
+overrides like any picture); the six writing spaces are positioned boxes on top, which
+become real text fields with --fillable.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ class Hand(BlockType):
         sub(el, "p", "hint", "Write the name of a grown-up you trust on each finger. "
                              "On the palm, write how you could tell them.")
         figure = sub(el, "div", "hand-figure")
+        outline = ext.art_image("hand", "An open hand: write on each finger and on the palm")
+        if outline is not None:
+            figure.append(outline)
         for cls, title in SPOTS:
             spot = sub(figure, "div", f"hand-spot {cls}")
             if cls == "palm":
