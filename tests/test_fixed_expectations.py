@@ -16,7 +16,7 @@ import textwrap
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO, lesson_md
+from conftest import QUIET_BODY, REPO, lesson_md
 from lessonpack.cli import main
 
 # --- the table: verified against safeguarding-facts.md §0 (2026-11-25) ----------------------
@@ -71,27 +71,7 @@ SCHOOL = textwrap.dedent("""\
       - {name: Local authority front door, phone: 01632 960113}
     """)
 
-# Lesson bodies that print no number, no address and none of the reassurance words,
-# so whatever of those a document shows came from the registry and the templates.
-BODY = textwrap.dedent("""\
-    ## Starter
-
-    Sam plays a game. A new player says hi and asks lots of questions.
-
-    ::: student
-    Who can Sam talk to? Write one name.
-
-    ::: lines 2
-    :::
-
-    ::: answer
-    Sam can talk to a parent or a teacher.
-    :::
-
-    ::: teacher
-    Give pupils a few minutes for this task.
-    :::
-    """)
+BODY = QUIET_BODY
 SIGNPOSTING = {
     "ks1": ["childline"],
     "ks2": ["childline", "ceop"],
