@@ -85,6 +85,7 @@ LETTER = ["nspcc", "ceop", "childline", "police-emergency"]
 
 # Phone-shaped: UK numbers starting 0 (grouped by spaces) and any lone three-digit number.
 PHONE_RE = re.compile(r"(?<![\w.,/:-])(?:0\d{2,4}(?: \d{3,6}){1,2}|0\d{9,10}|\d{3})(?![\w/%-])")
+UK_PHONE_RE = re.compile(r"(?<![\w.,/:-])(?:0\d{2,4}(?: \d{3,6}){1,2}|0\d{9,10})(?![\w/%-])")
 ADDRESS_RE = re.compile(r"(?:[\w.+-]+@)?(?:[a-z0-9-]+\.)+(?:uk|org|com|net|example)"
                         r"(?:/[a-z0-9-]+(?:/[a-z0-9-]+)*)?", re.I)
 
