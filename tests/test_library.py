@@ -67,6 +67,8 @@ def test_worksheet_signposts_and_reassures(built, lesson_id):
 @pytest.mark.parametrize("lesson_id", [e for e in EXPECTED if e != "parents-guide"])
 def test_teacher_notes_carry_the_safeguarding_box(built, lesson_id):
     text = pdf_text(built / lesson_id[:3] / f"{lesson_id}-teacher-notes.pdf")
+    assert set(UK_PHONE_RE.findall(text)) <= VERIFIED_PHONES
+    assert re.search(r"Police emergency\W+999\b", text), "the box's 999 line"
     for needed in ("0808 800 5000", "Designated Safeguarding Lead", "Ground rules",
                    "If a child tells you something", "Never promise to keep it secret",
                    "Tell the Designated Safeguarding Lead the same day"):
@@ -75,6 +77,7 @@ def test_teacher_notes_carry_the_safeguarding_box(built, lesson_id):
 
 def test_parents_guide_signposts(built):
     text = pdf_text(built / "parents" / "parents-guide.pdf")
+    assert set(UK_PHONE_RE.findall(text)) <= VERIFIED_PHONES
     for needed in ("0808 800 5000", "CEOP", "Childline", "never their fault"):
         assert needed in text
 
