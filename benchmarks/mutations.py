@@ -159,6 +159,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-k", dest="keyword", help="only mutations whose name contains this")
     parser.add_argument("--list", action="store_true", help="list the mutations and exit")
+    parser.add_argument("--show", action="store_true",
+                        help="print the failing assertion of each caught mutation (is it the right one?)")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the unmutated run (only if you just ran it)")
     args = parser.parse_args()
@@ -196,8 +198,9 @@ def main() -> int:
             verdict = {0: "SURVIVED", 1: "caught"}.get(code, f"error (pytest exit {code})")
             rows.append((m.name, verdict, seconds))
             print(f"{m.name}: {verdict} ({seconds:.0f} s)", flush=True)
-            if code not in (0, 1):
-                print(output)
+            if code not in (0, 1) or (args.show and code == 1):
+                print("\n".join(line for line in output.splitlines()
+                                if line.startswith(("E ", "FAILED", "ERROR")))[:1500] or output)
 
     width = max(len(r[0]) for r in rows)
     print(f"\n| {'mutation':<{width}} | caught?        | seconds |")
