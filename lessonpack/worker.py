@@ -107,8 +107,9 @@ class Worker:
             result.data, result.pages = rendered.pdf, rendered.pages
             # Templates it loaded plus every stylesheet, image and font it read, so that
             # editing print.css or a lesson's image makes the document stale.
-            result.used = [str(p) for p in self.templates.used_by(composed.template)] + \
-                [str(p) for p in rendered.used]
+            # An override added later in front of any of them counts as well.
+            used = list(self.templates.used_by(composed.template)) + list(rendered.used)
+            result.used = [str(p) for p in used + self.templates.shadows(used)]
         except LessonpackError as exc:
             result.problems += exc.problems or [Problem(job.path, None, exc.message)]
         except RecursionError:

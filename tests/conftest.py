@@ -118,6 +118,29 @@ def public_sources(text: str) -> str:
                   text, flags=re.M)
 
 
+# A lesson body that prints no number, no address and none of the reassurance words, so
+# whatever of those a document shows came from the registry and the templates.
+QUIET_BODY = textwrap.dedent("""\
+    ## Starter
+
+    Sam plays a game. A new player says hi and asks lots of questions.
+
+    ::: student
+    Who can Sam talk to? Write one name.
+
+    ::: lines 2
+    :::
+
+    ::: answer
+    Sam can talk to a parent or a teacher.
+    :::
+
+    ::: teacher
+    Give pupils a few minutes for this task.
+    :::
+    """)
+
+
 @pytest.fixture
 def make_project(tmp_path):
     """make_project({"ks2/grooming.md": text, ...}) → a project folder with data/."""

@@ -195,8 +195,12 @@ def test_merge_refuses_an_incomplete_set_of_shards(shards):
 
 def test_merge_needs_folders_and_folders_need_merge(released):
     root, _ = released
-    assert run(root, "release", "--merge").exit_code == 2
-    assert run(root, "release", "shard-1").exit_code == 2
+    merge_alone = run(root, "release", "--merge")
+    assert merge_alone.exit_code == 2
+    assert "--merge needs the shard folders: release --merge shard-1 shard-2" in merge_alone.output
+    folders_alone = run(root, "release", "shard-1")
+    assert folders_alone.exit_code == 2
+    assert "folders are only taken with --merge: release --merge shard-1" in folders_alone.output
 
 
 def test_release_will_not_empty_a_folder_it_did_not_make(released, tmp_path):
