@@ -16,7 +16,7 @@ import textwrap
 import pytest
 from click.testing import CliRunner
 
-from conftest import QUIET_BODY, REPO, lesson_md
+from conftest import QUIET_BODY, REPO, lesson_md, tagged_text
 from lessonpack.cli import main
 
 # --- the table: verified against safeguarding-facts.md §0 (2026-11-25) ----------------------
@@ -79,9 +79,11 @@ SIGNPOSTING = {
     "ks4": ["childline", "ceop", "take-it-down", "stop-it-now", "iwf", "police-101"],
     "parents": ["childline", "ceop", "nspcc", "marie-collins"],
 }
-TEACHER_ALWAYS = ["nspcc", "police-emergency"]      # the safeguarding box of every teacher note
-# Being added to the teacher notes by another branch: allowed now, required once merged.
-TEACHER_MAY = ["posh", "marie-collins"]
+# The safeguarding box of every teacher note: for the class, and for staff and aftercare.
+TEACHER_ALWAYS = ["nspcc", "police-emergency", "posh", "marie-collins"]
+TEACHER_MAY: list[str] = []
+TEACHER_ADDRESSES = {"www.ceopeducation.co.uk", "mariecollinsfoundation.org.uk"}  # further help, in the box
+SOURCE_ADDRESSES = {"www.childline.org.uk"}         # the test lesson's source, printed under Sources
 LETTER = ["nspcc", "ceop", "childline", "police-emergency"]
 
 # Phone-shaped: UK numbers starting 0 (grouped by spaces) and any lone three-digit number.
@@ -163,7 +165,8 @@ def required(doc) -> tuple[set[str], set[str], set[str], set[str]]:
         box_p, box_a = expected(TEACHER_ALWAYS, email=True)
         may_p, may_a = expected(TEACHER_MAY, email=True)
         may_a |= expected(TEACHER_MAY)[1]
-        return p | box_p | SCHOOL_PHONES, a | box_a | SCHOOL_ADDRESSES, may_p, may_a
+        return (p | box_p | SCHOOL_PHONES, a | box_a | SCHOOL_ADDRESSES | TEACHER_ADDRESSES,
+                may_p, may_a | SOURCE_ADDRESSES)
     if kind == "parents-guide":               # points parents to the school's DSL by name
         p, a = expected(SIGNPOSTING["parents"])
         return p | {"01632 960111"}, a, set(), set()
@@ -212,7 +215,8 @@ def test_the_remember_box_prints_the_exact_lines_for_the_age(built, ks):
     """The lesson body carries none of these words: only the Remember box can print them."""
     assert "fault" not in BODY and "trouble" not in BODY
     out, _ = built
-    text = plain(out / ks / f"{ks}-grooming-worksheet.pdf")
+    # the tag tree reads the Remember box whole (side-by-side boxes interleave in pdftotext)
+    text = " ".join(tagged_text(out / ks / f"{ks}-grooming-worksheet.pdf").split())
     assert "Remember" in text
     for line in REASSURANCE[ks]:
         assert line in text, (ks, line)

@@ -178,6 +178,7 @@ SAFEGUARDING = '<section class="safeguarding">{}</section>'
 DSL = "<h3>Your Designated Safeguarding Lead</h3><p>Ask at the office.</p>"
 PROMISE = "<h3>If a child tells you something</h3><p>Never promise to keep it secret.</p>"
 NSPCC = "<p>NSPCC Helpline 0808 800 5000</p>"
+STEP_OUT = "<h3>Step-out routine</h3><p>Where they can go: the library.</p><p>Who follows up: the DSL.</p>"
 
 OVERRIDES = {   # rule: (the override template, the message check must print)
     "not-your-fault": ("partials/remember.html",
@@ -189,12 +190,14 @@ OVERRIDES = {   # rule: (the override template, the message check must print)
                          '<section class="who-can-help"><h2>Who can help</h2>'
                          "<p>Childline: childline.org.uk</p></section>",
                          "the worksheet does not print Childline's number"),
-    "dsl-box": ("partials/safeguarding-box.html", SAFEGUARDING.format(PROMISE + NSPCC),
+    "dsl-box": ("partials/safeguarding-box.html", SAFEGUARDING.format(PROMISE + NSPCC + STEP_OUT),
                 "the teacher notes have no Designated Safeguarding Lead box"),
-    "nspcc": ("partials/safeguarding-box.html", SAFEGUARDING.format(DSL + PROMISE),
+    "nspcc": ("partials/safeguarding-box.html", SAFEGUARDING.format(DSL + PROMISE + STEP_OUT),
               "the teacher notes do not print the NSPCC helpline"),
-    "disclosure": ("partials/safeguarding-box.html", SAFEGUARDING.format(DSL + NSPCC),
+    "disclosure": ("partials/safeguarding-box.html", SAFEGUARDING.format(DSL + NSPCC + STEP_OUT),
                    "the teacher notes have no disclosure steps"),
+    "step-out": ("partials/safeguarding-box.html", SAFEGUARDING.format(DSL + PROMISE + NSPCC),
+                 "the teacher notes have no step-out routine"),
 }
 
 

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, pdf_text
+from conftest import REPO, pdf_text, tagged_text
 from test_fixed_expectations import REASSURANCE, UK_PHONE_RE, VERIFIED, plain
 from lessonpack.helplines import load_registry
 from lessonpack.lessons import TOPICS, parse_lesson
@@ -96,31 +96,18 @@ def test_no_answer_or_teacher_text_reaches_the_worksheet(built, lesson_id):
     hidden = [s for div in teacher.iter("div") if div.get("class") in ("answer", "teacher")
               for child in div if child.get("class") != "label" for s in _sentences(child)]
     assert hidden, "every lesson has model answers and teacher notes"
-    worksheet = squash(body_text(built / lesson_id[:3] / f"{lesson_id}-worksheet.pdf"))
+    # The tag tree in reading order: no page furniture, no DRAFT mark, and the teacher notes'
+    # task-beside-answer columns read one after the other, not interleaved line by line.
+    worksheet = squash(tagged_text(built / lesson_id[:3] / f"{lesson_id}-worksheet.pdf"))
     # sentences also written outside blocks, or printed by the Remember box, are fine
     allowed = squash(_outside_blocks(lesson) + " ".join(REASSURANCE[lesson.key_stage]))
     leaked = [s for s in hidden if squash(s) in worksheet and squash(s) not in allowed]
     assert not leaked, leaked
     # the same matching does find every one of those sentences where they belong
-    notes = squash(body_text(built / lesson_id[:3] / f"{lesson_id}-teacher-notes.pdf"))
+    notes = squash(tagged_text(built / lesson_id[:3] / f"{lesson_id}-teacher-notes.pdf"))
     assert [s for s in hidden if squash(s) not in notes] == []
     # and the worksheet really is the pupils' version: no model-answer label
     assert "Model answer" not in worksheet
-
-
-def body_text(path) -> str:
-    """A PDF's text without what every page repeats (running header and footer, page x of y)
-    and without the rotated DRAFT mark, which pdftotext reads as one letter per line: so
-    a sentence that runs over a page break reads as one."""
-    raw = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                         check=True).stdout
-    pages = [[line.strip() for line in page.split("\n") if line.strip()]
-             for page in raw.split("\f") if page.strip()]
-    key = lambda line: re.sub(r"\d+", "#", line)                        # noqa: E731
-    seen = Counter(k for page in pages for k in {key(line) for line in page})
-    running = {k for k, n in seen.items() if len(pages) > 1 and n >= len(pages) - 1}
-    kept = [line for page in pages for line in page if len(line) > 1 and key(line) not in running]
-    return " ".join(" ".join(kept).split())
 
 
 def squash(text: str) -> str:
