@@ -25,7 +25,7 @@ from .manifest import Entry
 from .plan import VARIANTS, Job, plan, shard
 from .project import Project
 from .worker import Result, Settings, Worker, init_process, run_in_process
-from .writer import describe_existing, interrupts_deferred, remove_stale, write_atomic
+from .writer import Transaction, describe_existing, interrupts_deferred, stale
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
                         fillable=options.fillable, draft=not options.check,
                         key_stages=tuple(options.key_stages))
 
+    out_existed = options.out.is_dir()
+
     # 1. load: every input validated, every problem reported at once
     inputs = load_inputs(options.project, settings, keep_going=options.keep_going)
     load_failures = list(inputs.problems)
@@ -114,22 +116,28 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
     if failures and not options.keep_going:
         raise BuildError("build failed; nothing was written.", failures)
 
-    # 5. write: documents first, each atomically; the manifest last.  Ctrl-C waits
-    #    for this short phase to finish, so the manifest always matches the files.
+    # 5. write: every file to a temporary name first, then all renamed, the manifest
+    #    last; any failure puts the folder back as it was.  Ctrl-C waits for this
+    #    short phase to finish, so the manifest always matches the files.
     with interrupts_deferred():
         previous = manifest.read(options.out)
         entries: dict[str, Entry] = {}
+        with Transaction(options.out, create=not out_existed) as transaction:
+            for result in report.built:
+                transaction.stage(result.job.path, result.data)
+                entries[result.job.path] = manifest.entry_for(
+                    result.data, path=result.job.path, kind=result.job.kind,
+                    key_stage=result.job.key_stage, lesson=result.job.lesson,
+                    variant=result.job.variant, pages=result.pages)
+            removed = set()
+            if _is_full_build(options):
+                removed = set(stale(options.out, keep={j.path for j in jobs}, previous=previous))
+                for rel in sorted(removed):
+                    transaction.remove(rel)
+            entries = describe_existing(options.out, entries, previous, removed)
+            transaction.stage(manifest.NAME, manifest.render(list(entries.values())))
         for result in report.built:
-            write_atomic(options.out / result.job.path, result.data)
-            entries[result.job.path] = manifest.entry_for(
-                result.data, path=result.job.path, kind=result.job.kind,
-                key_stage=result.job.key_stage, lesson=result.job.lesson,
-                variant=result.job.variant, pages=result.pages)
             cache.record(result)
-        if _is_full_build(options):
-            remove_stale(options.out, keep={j.path for j in jobs}, previous=previous)
-        entries = describe_existing(options.out, entries, previous)
-        write_atomic(options.out / manifest.NAME, manifest.render(list(entries.values())))
         cache.save()
 
     report.seconds = time.perf_counter() - start
