@@ -11,7 +11,7 @@ import logging
 import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -22,7 +22,7 @@ from .errors import BuildError, Problem, ProblemsFound
 from .inputs import load_inputs
 from .lessons import KEY_STAGES
 from .manifest import Entry
-from .plan import VARIANTS, Job, plan, shard
+from .plan import ASSEMBLED, VARIANTS, Job, parts, plan, shard
 from .project import Project
 from .worker import Result, Settings, Worker, init_process, run_in_process
 from .writer import Transaction, describe_existing, interrupts_deferred, stale
@@ -100,13 +100,26 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
     jobs = _plan(options, inputs)
     cache = Cache(options.out, options.project, inputs, settings)
     todo = jobs if options.force else [j for j in jobs if not cache.is_current(j)]
-    report.skipped = [j for j in jobs if j not in todo]
+    # A pack is assembled from its documents' PDFs: those not being built now must be
+    # current on disk, or they are built too (e.g. `--lesson` into an empty folder).
+    lessons = list(inputs.lessons.values())
+    wanted = set(todo)
+    for job in [j for j in todo if j.kind in ASSEMBLED]:
+        for part in parts(job, lessons):
+            if part not in wanted and (options.force or not cache.is_current(part)):
+                wanted.add(part)
+                todo.append(part)
+                if part not in jobs:
+                    jobs.append(part)
+    todo = sorted(wanted, key=lambda j: (j.kind in ASSEMBLED, j.variant != "standard",
+                                         j.variant, j.path))
+    report.skipped = [j for j in jobs if j not in wanted]
     for i, job in enumerate(report.skipped, 1):
         reporter("skipped", job, None, i, len(jobs))
 
     # 4. render: serial and parallel run the same Worker.run
     done = len(report.skipped)
-    for result in _render(todo, settings, inputs, options.jobs):
+    for result in _render(todo, settings, inputs, options.jobs, options.out, cache):
         done += 1
         (report.built if result.ok else report.failed).append(result)
         reporter("built" if result.ok else "failed", result.job, result, done, len(jobs))
@@ -163,7 +176,10 @@ def _plan(options: BuildOptions, inputs) -> list[Job]:
         raise BuildError(f"unknown lesson id {', '.join(hints)}; `lessonpack list` shows them all")
     jobs = plan(lessons, variants=variants, letter=inputs.config is not None)
     if wanted:
-        jobs = [j for j in jobs if j.lesson in wanted]
+        # a lesson's documents, and the pack and class set that hold them
+        groups = {(inputs.lessons[w].key_stage) for w in wanted}
+        jobs = [j for j in jobs if j.lesson in wanted or
+                (j.kind in ASSEMBLED and j.key_stage in groups)]
     if options.key_stages:
         jobs = [j for j in jobs if j.key_stage in options.key_stages or j.key_stage is None]
     if options.shard:
@@ -175,25 +191,81 @@ def _is_full_build(options: BuildOptions) -> bool:
     return not (options.lesson_ids or options.key_stages or options.shard)
 
 
-def _render(jobs: list[Job], settings: Settings, inputs, workers: int) -> Iterator[Result]:
-    """Results in plan order; one process per worker, or this process for --jobs 1."""
+def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path,
+            cache: Cache) -> Iterator[Result]:
+    """Results as they are ready; one process per worker, or this process for --jobs 1.
+
+    Documents first; a pack or class set as soon as the documents it is assembled from
+    are ready (built now, or current in the output folder), in whichever worker is free:
+    it receives their PDFs and lays out only its cover, contents and page numbers."""
     if not jobs:
         return
+    lessons = list(inputs.lessons.values())
+    documents = [j for j in jobs if j.kind not in ASSEMBLED]
+    assembled = [j for j in jobs if j.kind in ASSEMBLED]
+    building = {j.path for j in documents}
+    done: dict[str, Result] = {}
+
+    def ready(job: Job) -> bool:
+        return all(p.path in done or p.path not in building for p in parts(job, lessons))
+
+    def inputs_of(job: Job) -> tuple[list[tuple[Job, bytes]] | None, Result | None]:
+        """The PDFs of a pack's documents, or a failed Result saying which one failed."""
+        found, used = [], []
+        for part in parts(job, lessons):
+            if part.path in done:
+                result = done[part.path]
+                if not result.ok:
+                    failed = Result(job)
+                    failed.problems = result.problems or [
+                        Problem(part.path, None, "could not be built")]
+                    return None, failed
+                found.append((part, result.data))
+                used += result.used
+            else:
+                found.append((part, (out / part.path).read_bytes()))
+                used += cache.entries.get(part.path, {}).get("used", [])
+        used_of[job.path] = used
+        return found, None
+
+    used_of: dict[str, list[str]] = {}
+
+    def finish(job: Job, result: Result) -> Result:
+        if job.kind in ASSEMBLED and result.ok:
+            result.used = sorted(set(result.used) | set(used_of.get(job.path, [])))
+        else:
+            done[job.path] = result
+        return result
+
     workers = max(1, min(workers, len(jobs)))
     if workers == 1:
         worker = Worker(settings, inputs)
-        for job in jobs:
-            yield worker.run(job)
+        for job in documents:
+            yield finish(job, worker.run(job))
+        for job in assembled:
+            found, failed = inputs_of(job)
+            yield finish(job, failed or worker.run(job, found))
         return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=init_process, initargs=(settings,))
     try:
-        # Largest first (packs), so the pool is not left waiting on one long job at the end.
-        order = sorted(jobs, key=lambda j: j.kind != "pack")
-        futures = {job: pool.submit(run_in_process, job) for job in order}
-        for job in jobs:
-            yield futures[job].result()
+        futures = {pool.submit(run_in_process, job): job for job in documents}
+        waiting = list(assembled)
+        while futures or waiting:
+            for job in [j for j in waiting if ready(j)]:
+                waiting.remove(job)
+                found, failed = inputs_of(job)
+                if failed:
+                    yield finish(job, failed)
+                else:
+                    futures[pool.submit(run_in_process, job, found)] = job
+            if not futures:
+                continue
+            finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=lambda f: futures[f]):
+                job = futures.pop(future)
+                yield finish(job, future.result())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

@@ -32,6 +32,7 @@ VARIANT = "standard"
 KIND_LABELS = {"worksheet": "worksheet, for pupils",
                "teacher-notes": "teacher notes, not for pupils",
                "pack": "every lesson of the key stage",
+               "worksheets": "class set: every worksheet of the key stage",
                "parents-guide": "guide for parents and carers",
                "parents-letter": "letter to parents and carers"}
 

@@ -8,9 +8,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compose import Composed, Inputs, compose
+from .compose import Composed, Inputs, compose, compose_stamps, pack_lessons
 from .errors import LessonpackError, Problem
-from .plan import Job
+from .plan import ASSEMBLED, Job
 from .project import Project
 from .render import Templates
 
@@ -38,6 +38,7 @@ class Result:
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
     used: list[str] = field(default_factory=list)   # template files, for the cache
+    laid_out: int = 0       # pages WeasyPrint laid out: its own, or a pack's front matter
 
     @property
     def ok(self) -> bool:
@@ -87,11 +88,16 @@ class Worker:
     def compose(self, job: Job) -> Composed:
         return compose(job, self.inputs, self.templates)
 
-    def run(self, job: Job) -> Result:
-        """Render one job; problems are returned, never raised."""
+    def run(self, job: Job, parts: list[tuple[Job, bytes]] | None = None) -> Result:
+        """Render one job; problems are returned, never raised.  A pack or class set is
+        assembled from `parts`, the PDFs of its documents, in print order."""
         start = time.perf_counter()
         result = Result(job)
         try:
+            if job.kind in ASSEMBLED:
+                self._assemble(job, parts or [], result)
+                result.seconds = time.perf_counter() - start
+                return result
             composed = self.compose(job)
             result.problems += composed.problems
             extra = stylesheets_for(self.templates, job, self.inputs.paper)
@@ -102,6 +108,7 @@ class Worker:
             result.problems += [Problem(where, None, message, code="resource")
                                 for message in rendered.errors]
             result.data, result.pages = rendered.pdf, rendered.pages
+            result.laid_out = rendered.pages
             # Templates it loaded plus every stylesheet, image and font it read, so that
             # editing print.css or a lesson's image makes the document stale.
             result.used = [str(p) for p in self.templates.used_by(composed.template)] + \
@@ -118,6 +125,77 @@ class Worker:
         return result
 
 
+    def _assemble(self, job: Job, parts: list[tuple[Job, bytes]], result: Result) -> None:
+        """A pack: its cover and contents laid out, then its documents' own pages with the
+        pack's page numbers drawn over them; a class set: the worksheets alone.  Every
+        document starts on a right-hand page."""
+        from .assemble import Part, assemble, page_counts, plan_pages
+
+        lessons = {l.id: l for l in pack_lessons(job, self.inputs)}
+        pdfs = [data for _job, data in parts]
+        counts = page_counts(pdfs)
+        pack = job.kind == "pack"
+        front_pdf, used, front = None, [], 0
+        if pack:
+            # The contents print the page each document starts on, which depends on how
+            # many pages the front matter takes: 2 (cover, contents) unless it says otherwise.
+            front = 2
+            for _attempt in range(3):
+                layout = plan_pages(front, counts, numbered=True)
+                composed = compose(job, self.inputs, self.templates, starts=layout.starts)
+                result.problems += composed.problems
+                rendered = self.renderer.to_pdf(
+                    composed.html, base_url=self.project.lessons,
+                    extra_css=stylesheets_for(self.templates, job, self.inputs.paper))
+                result.problems += [Problem(job.path, None, m, code="resource")
+                                    for m in rendered.errors]
+                used = [str(p) for p in self.templates.used_by(composed.template)] + \
+                    [str(p) for p in rendered.used]
+                needed = rendered.pages + rendered.pages % 2
+                front_pdf = rendered.pdf
+                if needed == front:
+                    break
+                front = needed
+            layout = plan_pages(rendered.pages, counts, numbered=True)
+            result.laid_out += rendered.pages
+        else:
+            layout = plan_pages(0, counts, numbered=False)
+        stamps_pdf = None
+        if layout.stamps:
+            from .assemble import _page_size  # noqa: PLC0415
+            import io
+
+            import pikepdf
+
+            with pikepdf.open(io.BytesIO(pdfs[0])) as first:
+                size = _page_size(first)
+            html = compose_stamps(job, self.inputs, self.templates, layout.stamps, size)
+            css = [self.templates.find_asset("css/stamps.css")]
+            if job.variant == "large-print":
+                css.append(self.templates.find_asset("css/stamps-large-print.css"))
+            stamped = self.renderer.to_pdf(html, base_url=self.project.lessons,
+                                           extra_css=[c for c in css if c], tagged=False,
+                                           own_css=True)
+            stamps_pdf = stamped.pdf
+            used += [str(p) for p in self.templates.used_by("pack-stamps.html")] + \
+                [str(p) for p in stamped.used]
+        labels = {"teacher-notes": "Teacher notes", "worksheet": "Worksheet"}
+        pieces = [Part(data, label=labels[j.kind] if pack else None,
+                       group=lessons[j.lesson].title if pack and j.lesson in lessons else None)
+                  for j, data in parts]
+        result.data = assemble(parts=pieces, layout=layout, front=front_pdf, stamps=stamps_pdf,
+                               title=None if pack else _title_of(job, self.inputs))
+        result.pages = layout.pages
+        result.used = sorted(set(used))
+
+
+def _title_of(job: Job, inputs: Inputs) -> str:
+    from .compose import pack_title
+
+    school = inputs.config.school if inputs.config else None
+    return pack_title(job) + (f" – {school.name}" if school else "")
+
+
 # --- process pool plumbing ----------------------------------------------------------
 
 _WORKER: Worker | None = None
@@ -131,7 +209,7 @@ def init_process(settings: Settings) -> None:
     _WORKER.renderer  # noqa: B018 - import WeasyPrint and parse CSS before the first job
 
 
-def run_in_process(job: Job) -> Result:
+def run_in_process(job: Job, parts: list[tuple[Job, bytes]] | None = None) -> Result:
     """Pool task: run one job in this process's worker."""
     assert _WORKER is not None
-    return _WORKER.run(job)
+    return _WORKER.run(job, parts)
