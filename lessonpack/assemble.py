@@ -228,6 +228,9 @@ def _assemble(parts, layout, sources, frame, stamp_pdf, title, front_outline) ->
             else:
                 outline.root.extend(items)
 
+    # Our identifier first, as WeasyPrint writes it for every document; qpdf keeps the
+    # first half and makes the second a hash of the content.
+    out.trailer.ID = Array([pikepdf.String(b"lessonpack"), pikepdf.String(b"lessonpack")])
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True, compress_streams=True, fix_metadata_version=False,
              object_stream_mode=pikepdf.ObjectStreamMode.generate, min_version="1.7")
