@@ -66,6 +66,12 @@ def page_counts(pdfs: list[bytes]) -> list[int]:
     return out
 
 
+def page_size(data: bytes) -> tuple[float, float]:
+    """Width and height in points of a PDF's first page."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return _page_size(pdf)
+
+
 def plan_pages(front: int, counts: list[int], *, numbered: bool) -> Layout:
     """Front matter, then each part starting on an odd (right-hand) page, a blank page
     before it where needed; with `numbered`, every page after the front matter gets a

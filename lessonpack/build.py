@@ -63,6 +63,11 @@ class BuildReport:
     def pages(self) -> int:
         return sum(r.pages for r in self.built)
 
+    @property
+    def laid_out(self) -> int:
+        """Pages WeasyPrint laid out (a pack's cover and contents, not its documents')."""
+        return sum(r.laid_out for r in self.built)
+
 
 Reporter = Callable[[str, Job, Result | None, int, int], None]
 

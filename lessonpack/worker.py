@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compose import Composed, Inputs, compose, compose_stamps, pack_lessons
+from .compose import STAMPS_TEMPLATE, Composed, Inputs, compose, compose_stamps, pack_lessons
 from .errors import LessonpackError, Problem
 from .plan import ASSEMBLED, Job
 from .project import Project
@@ -129,55 +129,47 @@ class Worker:
         """A pack: its cover and contents laid out, then its documents' own pages with the
         pack's page numbers drawn over them; a class set: the worksheets alone.  Every
         document starts on a right-hand page."""
-        from .assemble import Part, assemble, page_counts, plan_pages
+        from .assemble import Part, assemble, page_counts, page_size, plan_pages
 
         lessons = {l.id: l for l in pack_lessons(job, self.inputs)}
         pdfs = [data for _job, data in parts]
         counts = page_counts(pdfs)
         pack = job.kind == "pack"
-        front_pdf, used, front = None, [], 0
+        extra = stylesheets_for(self.templates, job, self.inputs.paper)
+        front_pdf, used = None, []
+        layout = plan_pages(0, counts, numbered=False)
         if pack:
             # The contents print the page each document starts on, which depends on how
             # many pages the front matter takes: 2 (cover, contents) unless it says otherwise.
             front = 2
             for _attempt in range(3):
-                layout = plan_pages(front, counts, numbered=True)
-                composed = compose(job, self.inputs, self.templates, starts=layout.starts)
+                composed = compose(job, self.inputs, self.templates,
+                                   starts=plan_pages(front, counts, numbered=True).starts)
                 result.problems += composed.problems
-                rendered = self.renderer.to_pdf(
-                    composed.html, base_url=self.project.lessons,
-                    extra_css=stylesheets_for(self.templates, job, self.inputs.paper))
-                result.problems += [Problem(job.path, None, m, code="resource")
-                                    for m in rendered.errors]
-                used = [str(p) for p in self.templates.used_by(composed.template)] + \
-                    [str(p) for p in rendered.used]
-                needed = rendered.pages + rendered.pages % 2
+                rendered = self.renderer.to_pdf(composed.html, base_url=self.project.lessons,
+                                                extra_css=extra)
+                result.laid_out += rendered.pages
                 front_pdf = rendered.pdf
-                if needed == front:
+                if rendered.pages + rendered.pages % 2 == front:
                     break
-                front = needed
+                front = rendered.pages + rendered.pages % 2
+            result.problems += [Problem(job.path, None, m, code="resource")
+                                for m in rendered.errors]
+            used = [str(p) for p in self.templates.used_by(composed.template)] + \
+                [str(p) for p in rendered.used]
             layout = plan_pages(rendered.pages, counts, numbered=True)
-            result.laid_out += rendered.pages
-        else:
-            layout = plan_pages(0, counts, numbered=False)
         stamps_pdf = None
         if layout.stamps:
-            from .assemble import _page_size  # noqa: PLC0415
-            import io
-
-            import pikepdf
-
-            with pikepdf.open(io.BytesIO(pdfs[0])) as first:
-                size = _page_size(first)
-            html = compose_stamps(job, self.inputs, self.templates, layout.stamps, size)
-            css = [self.templates.find_asset("css/stamps.css")]
-            if job.variant == "large-print":
-                css.append(self.templates.find_asset("css/stamps-large-print.css"))
-            stamped = self.renderer.to_pdf(html, base_url=self.project.lessons,
-                                           extra_css=[c for c in css if c], tagged=False,
-                                           own_css=True)
+            # page numbers and blank-page notes: near-empty pages, laid out untagged
+            html = compose_stamps(job, self.inputs, self.templates, layout.stamps,
+                                  page_size(pdfs[0]))
+            css = ["css/stamps.css"] + (["css/stamps-large-print.css"]
+                                        if job.variant == "large-print" else [])
+            stamped = self.renderer.to_pdf(
+                html, base_url=self.project.lessons, tagged=False, own_css=True,
+                extra_css=[p for p in map(self.templates.find_asset, css) if p])
             stamps_pdf = stamped.pdf
-            used += [str(p) for p in self.templates.used_by("pack-stamps.html")] + \
+            used += [str(p) for p in self.templates.used_by(STAMPS_TEMPLATE)] + \
                 [str(p) for p in stamped.used]
         labels = {"teacher-notes": "Teacher notes", "worksheet": "Worksheet"}
         pieces = [Part(data, label=labels[j.kind] if pack else None,
