@@ -23,6 +23,46 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 STAMP = Name("/LpPackStamp")
+MM = 72 / 25.4
+
+
+@dataclass(frozen=True)
+class Corner:
+    """Where a pack page number goes: the page's side and bottom margins (mm) and the
+    gap between the bottom margin's top and the number, as the footer has it."""
+
+    side: float = 16.0
+    bottom: float = 20.0
+    gap: float = 3.0
+    cell_height: float = 9.0
+
+
+CORNERS = {"large-print": Corner(side=14.0, bottom=30.0, gap=3.0, cell_height=12.0)}
+
+
+def stamp_sheet(layout: "Layout", size: tuple[float, float], variant: str) -> dict:
+    """Where each page number is laid out on the stamps document.
+
+    All numbers share one page, each in its own cell as wide as the page's side margin
+    (so it is aligned as in a corner margin box); a pack page shows its number by drawing
+    that page clipped to the cell and moved into its corner.  One page laid out for all
+    numbers instead of one page per number: a 70-page pack lays out 1 page, not 70.  The
+    blank-page note is the last page.  Cells are in mm from the top left."""
+    corner = CORNERS.get(variant, Corner())
+    width_mm, height_mm = size[0] / MM, size[1] / MM
+    columns = max(1, int(width_mm // corner.side))
+    rows = max(1, int(height_mm // corner.cell_height))
+    cells = []
+    for index, stamp in enumerate(s for s in layout.stamps if s["number"] is not None):
+        page, at = divmod(index, columns * rows)
+        row, column = divmod(at, columns)
+        stamp["cell"] = {"page": page, "index": at, "left": column * corner.side,
+                         "top": row * corner.cell_height}
+        cells.append(dict(stamp["cell"], number=stamp["number"], side=stamp["side"]))
+    grid_pages = (len(cells) + columns * rows - 1) // (columns * rows)
+    blank = any(s["blank"] for s in layout.stamps)
+    return {"cells": cells, "grid_pages": grid_pages, "blank_page": grid_pages if blank else None,
+            "corner": corner, "width": corner.side, "height": corner.cell_height}
 
 
 @dataclass
@@ -98,20 +138,21 @@ def plan_pages(front: int, counts: list[int], *, numbered: bool) -> Layout:
 
 
 def assemble(*, parts: list[Part], layout: Layout, front: bytes | None, stamps: bytes | None,
-             title: str | None = None, front_outline: bool = True) -> bytes:
+             sheet: dict | None = None, title: str | None = None,
+             front_outline: bool = True) -> bytes:
     """The pack's PDF bytes: pages in layout order, one structure tree, nested bookmarks."""
     sources = [pikepdf.open(io.BytesIO(p.pdf)) for p in parts]
     frame = pikepdf.open(io.BytesIO(front)) if front else None
     stamp_pdf = pikepdf.open(io.BytesIO(stamps)) if stamps else None
     try:
-        return _assemble(parts, layout, sources, frame, stamp_pdf, title, front_outline)
+        return _assemble(parts, layout, sources, frame, stamp_pdf, title, front_outline, sheet)
     finally:
         for pdf in [*sources, frame, stamp_pdf]:
             if pdf is not None:
                 pdf.close()
 
 
-def _assemble(parts, layout, sources, frame, stamp_pdf, title, front_outline) -> bytes:
+def _assemble(parts, layout, sources, frame, stamp_pdf, title, front_outline, sheet) -> bytes:
     out = pikepdf.new()
     meta = frame or sources[0]
     _copy_catalog(out, meta, title)
@@ -135,10 +176,23 @@ def _assemble(parts, layout, sources, frame, stamp_pdf, title, front_outline) ->
             page = out.pages[-1]
             placed[(src_index, foreign.obj.objgen)] = page.obj
         if slot.stamp is not None and stamp_pdf is not None:
-            if slot.stamp not in stamp_forms:
-                form = stamp_pdf.make_indirect(stamp_pdf.pages[slot.stamp].as_form_xobject())
-                stamp_forms[slot.stamp] = out.copy_foreign(form)
-            _draw_stamp(out, page, stamp_forms[slot.stamp])
+            stamp = layout.stamps[slot.stamp]
+            draws = []
+            if stamp["blank"]:
+                if "blank" not in stamp_forms:
+                    form = stamp_pdf.pages[sheet["blank_page"]].as_form_xobject()
+                    stamp_forms["blank"] = out.copy_foreign(stamp_pdf.make_indirect(form))
+                draws.append((stamp_forms["blank"], b""))
+            if stamp["number"] is not None:
+                cell = stamp["cell"]
+                if cell["page"] not in stamp_forms:
+                    stamp_forms[cell["page"]] = _number_forms(out, stamp_pdf, cell["page"])
+                    on_page = sum(1 for c in sheet["cells"] if c["page"] == cell["page"])
+                    if len(stamp_forms[cell["page"]]) != on_page:  # one text object per number
+                        raise ValueError("pack page numbers were not laid out one per text object")
+                draws.append((stamp_forms[cell["page"]][cell["index"]],
+                              _placement(stamp, sheet, size)))
+            _draw_stamp(out, page, draws)
 
     # 2. one structure tree: the front matter's, then each part's, in reading order
     root = Dictionary(Type=Name.StructTreeRoot)
@@ -275,19 +329,68 @@ def _page_size(pdf: pikepdf.Pdf) -> tuple[float, float]:
     return float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
 
 
-def _draw_stamp(out: pikepdf.Pdf, page: pikepdf.Page, form) -> None:
-    """Draw the stamp over the page as an artifact (not part of the structure tree).
+def _number_forms(out: pikepdf.Pdf, stamps: pikepdf.Pdf, index: int) -> list:
+    """One form XObject per number of a stamps page, in the order they were laid out.
+
+    Each keeps the page's transformations and state but only its own text object
+    (BT … ET), so a pack page holds its own number and no other: a clip would hide
+    the others from the eye but not from text extraction or search."""
+    page = stamps.pages[index]
+    ops = list(pikepdf.parse_content_stream(page))
+    blocks, start = [], None
+    for i, (_operands, operator) in enumerate(ops):
+        if str(operator) == "BT":
+            start = i
+        elif str(operator) == "ET" and start is not None:
+            blocks.append((start, i))
+            start = None
+    inside = {i for a, b in blocks for i in range(a, b + 1)}
+    resources = _copy(out, stamps, page.obj.Resources)
+    forms = []
+    for a, b in blocks:
+        keep = [op for i, op in enumerate(ops) if i not in inside or a <= i <= b]
+        form = out.make_stream(pikepdf.unparse_content_stream(keep))
+        form.Type, form.Subtype = Name.XObject, Name.Form
+        form.BBox = Array([0, 0, *_page_size(stamps)])
+        form.Resources = resources
+        forms.append(form)
+    return forms
+
+
+def _placement(stamp: dict | None, sheet: dict, size: tuple[float, float]) -> bytes:
+    """Operators that clip to a number's cell and move it into the page's outer corner
+    (nothing for the blank-page note, which is drawn where it was laid out)."""
+    if stamp is None:
+        return b""
+    corner, cell = sheet["corner"], stamp["cell"]
+    width, height = size
+    cell_w, cell_h = sheet["width"] * MM, sheet["height"] * MM
+    # target: the corner below the text area, `gap` under the bottom margin's top edge
+    x = width - corner.side * MM if stamp["side"] == "recto" else 0.0
+    top = (corner.bottom - corner.gap) * MM                  # from the bottom of the paper
+    dx = x - cell["left"] * MM
+    dy = (top - cell_h) - (height - cell["top"] * MM - cell_h)
+    return (f"{x:.3f} {top - cell_h:.3f} {cell_w:.3f} {cell_h:.3f} re W n "
+            f"1 0 0 1 {dx:.3f} {dy:.3f} cm\n").encode()
+
+
+def _draw_stamp(out: pikepdf.Pdf, page: pikepdf.Page, forms: list[tuple[object, bytes]]) -> None:
+    """Draw the stamp forms over the page as an artifact (not part of the structure tree).
 
     The page gets its own resources dictionary: a document's pages may share one, and
     each page of the pack draws a different number."""
     resources = Dictionary({k: v for k, v in page.obj.get("/Resources", Dictionary()).items()})
     xobjects = Dictionary({k: v for k, v in resources.get("/XObject", Dictionary()).items()})
-    xobjects[STAMP] = form
+    operators = b""
+    for index, (form, placement) in enumerate(forms):
+        name = Name(f"{STAMP}{index}")
+        xobjects[name] = form
+        operators += b"q\n" + placement + bytes(name.unparse()) + b" Do\nQ\n"
     resources.XObject = xobjects
     page.obj.Resources = resources
     page.contents_add(out.make_stream(b"q\n"), prepend=True)
-    page.contents_add(out.make_stream(b"\nQ\n/Artifact <</Type /Pagination>> BDC\nq\n"
-                                      + bytes(STAMP.unparse()) + b" Do\nQ\nEMC\n"))
+    page.contents_add(out.make_stream(b"\nQ\n/Artifact <</Type /Pagination>> BDC\n"
+                                      + operators + b"EMC\n"))
 
 
 def _number_tree(node):

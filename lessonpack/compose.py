@@ -175,12 +175,16 @@ def pack_title(job: Job) -> str:
     return f"{KS_NAMES[job.key_stage]} safeguarding pack"
 
 
-def compose_stamps(job: Job, inputs: Inputs, templates, stamps: list[dict],
+def compose_stamps(job: Job, inputs: Inputs, templates, sheet: dict,
                    size: tuple[float, float]) -> str:
-    """The HTML of a pack's stamps document: page numbers and blank-page notes."""
+    """The HTML of a pack's stamps document: its page numbers, each in a cell of
+    assemble.stamp_sheet, and the blank-page note."""
     doc = dict(kind=job.kind, key_stage=job.key_stage, variant=job.variant,
                title=pack_title(job))
-    return templates.render(STAMPS_TEMPLATE, doc=doc, stamps=stamps,
+    pages = [[c for c in sheet["cells"] if c["page"] == n] for n in range(sheet["grid_pages"])]
+    return templates.render(STAMPS_TEMPLATE, doc=doc, pages=pages,
+                            blank=sheet["blank_page"] is not None,
+                            cell_width=f"{sheet['width']:.3f}", cell_height=f"{sheet['height']:.3f}",
                             width=f"{size[0]:.4f}", height=f"{size[1]:.4f}")
 
 

@@ -129,7 +129,7 @@ class Worker:
         """A pack: its cover and contents laid out, then its documents' own pages with the
         pack's page numbers drawn over them; a class set: the worksheets alone.  Every
         document starts on a right-hand page."""
-        from .assemble import Part, assemble, page_counts, page_size, plan_pages
+        from .assemble import Part, assemble, page_counts, page_size, plan_pages, stamp_sheet
 
         lessons = {l.id: l for l in pack_lessons(job, self.inputs)}
         pdfs = [data for _job, data in parts]
@@ -158,11 +158,13 @@ class Worker:
             used = [str(p) for p in self.templates.used_by(composed.template)] + \
                 [str(p) for p in rendered.used]
             layout = plan_pages(rendered.pages, counts, numbered=True)
-        stamps_pdf = None
+        stamps_pdf, sheet = None, None
         if layout.stamps:
-            # page numbers and blank-page notes: near-empty pages, laid out untagged
-            html = compose_stamps(job, self.inputs, self.templates, layout.stamps,
-                                  page_size(pdfs[0]))
+            # page numbers and blank-page notes: one page holding every number, laid out
+            # untagged, each drawn clipped into its page's corner (assemble.stamp_sheet)
+            size = page_size(pdfs[0])
+            sheet = stamp_sheet(layout, size, job.variant)
+            html = compose_stamps(job, self.inputs, self.templates, sheet, size)
             css = ["css/stamps.css"] + (["css/stamps-large-print.css"]
                                         if job.variant == "large-print" else [])
             stamped = self.renderer.to_pdf(
@@ -176,6 +178,7 @@ class Worker:
                        group=lessons[j.lesson].title if pack and j.lesson in lessons else None)
                   for j, data in parts]
         result.data = assemble(parts=pieces, layout=layout, front=front_pdf, stamps=stamps_pdf,
+                               sheet=sheet,
                                title=None if pack else _title_of(job, self.inputs))
         result.pages = layout.pages
         result.used = sorted(set(used))
