@@ -242,7 +242,9 @@ def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path
             done[job.path] = result
         return result
 
-    workers = max(1, min(workers, len(jobs)))
+    # A worker process pays about a second to start (WeasyPrint, fonts, stylesheets,
+    # lessons): a handful of documents, such as a one-lesson edit, is faster in this one.
+    workers = max(1, min(workers, len(documents) // 2))
     if workers == 1:
         worker = Worker(settings, inputs)
         for job in documents:
