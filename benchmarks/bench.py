@@ -61,6 +61,7 @@ class Run:
     name: str
     seconds: float
     max_rss_mib: float
+    cpu_seconds: float = 0.0   # user + system of the process tree: steadier than wall time
     built: int = 0
     current: int = 0
     doc_seconds: dict[str, float] = field(default_factory=dict)
@@ -84,7 +85,7 @@ def timed(name: str, cmd: list[str], *, cwd: Path | None = None) -> Run:
         text = out.read().decode("utf-8", "replace") + err.read().decode("utf-8", "replace")
     if proc.returncode != 0:
         sys.exit(f"benchmark step {name!r} failed ({proc.returncode}): {' '.join(cmd)}\n{text}")
-    run = Run(name, seconds, usage.ru_maxrss / 1024)
+    run = Run(name, seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
     for match in LINE.finditer(text):
         run.doc_seconds[match["path"]] = float(match["seconds"])
         run.doc_pages[match["path"]] = int(match["pages"])
@@ -151,6 +152,8 @@ def baseline(project: Path, work: Path, key_stages: tuple[str, ...]) -> Run | No
             documents.append((f"{folder}/{folder}-pack", files))
             documents.append((f"{folder}/{folder}-worksheets", files))
     work.mkdir(parents=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_before = before.ru_utime + before.ru_stime
     start = time.perf_counter()
     peak = 0.0
     for name, sources in documents:
@@ -159,7 +162,9 @@ def baseline(project: Path, work: Path, key_stages: tuple[str, ...]) -> Run | No
                  [sys.executable, "-m", "weasyprint", f"{stem}.html", f"{stem}.pdf"]]
         for cmd in steps:
             peak = max(peak, timed(name, cmd, cwd=sources[0].parent).max_rss_mib)
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     run = Run("pandoc + WeasyPrint", time.perf_counter() - start, peak,
+              cpu.ru_utime + cpu.ru_stime - cpu_before,
               note=f"{2 * len(documents)} processes, no stylesheet")
     run.built = len(documents)
     return run
@@ -289,11 +294,11 @@ def report(results: dict[str, Run], args) -> dict:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"\nlessonpack benchmark: {cpus} CPUs, load average {os.getloadavg()[0]:.2f} at the end, "
           f"best of {args.repeat}{', key stages ' + ' '.join(args.key_stage) if args.key_stage else ''}")
-    print(f"{'measurement':<22} {'seconds':>8} {'documents':>10} {'current':>8} {'peak MiB':>9} "
-          f"{'pages':>6} {'laid out':>9}")
+    print(f"{'measurement':<22} {'seconds':>8} {'cpu s':>7} {'documents':>10} {'current':>8} "
+          f"{'peak MiB':>9} {'pages':>6} {'laid out':>9}")
     for key, run in results.items():
-        print(f"{run.name[:22]:<22} {run.seconds:>8.2f} {run.built:>10} {run.current:>8} "
-              f"{run.max_rss_mib:>9.0f} {run.pages:>6} {run.laid_out:>9}  {run.note}")
+        print(f"{run.name[:22]:<22} {run.seconds:>8.2f} {run.cpu_seconds:>7.2f} {run.built:>10} "
+              f"{run.current:>8} {run.max_rss_mib:>9.0f} {run.pages:>6} {run.laid_out:>9}  {run.note}")
     if results["noop"].built:
         print(f"warning: the no-op rebuild rebuilt {results['noop'].built} documents")
     numbers = ratios(results)

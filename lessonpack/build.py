@@ -1,8 +1,13 @@
 """The build, top to bottom: load → check → plan → render → write → report.
 
 Everything is rendered before anything is written, so a failed build leaves the
-previous PDFs and manifest exactly as they were; each file is written to a
-temporary name and renamed, and the manifest is written last.
+previous PDFs and manifest exactly as they were; the files are written as one
+transaction (writer.Transaction): all to temporary names, then all renamed, the
+manifest last, and put back as they were if anything fails on the way.
+
+Each page is laid out once: worksheets and teacher notes are laid out for their own
+files, and packs and class sets are assembled from those PDFs (assemble.py) as soon
+as their documents are ready – built in this run, or current in the output folder.
 """
 
 from __future__ import annotations
