@@ -11,6 +11,7 @@ from pathlib import Path
 from .compose import STAMPS_TEMPLATE, Composed, Inputs, compose, compose_stamps, pack_lessons
 from .errors import LessonpackError, Problem
 from .plan import ASSEMBLED, Job
+from .plan import parts as plan_parts
 from .project import Project
 from .render import Templates
 
@@ -95,7 +96,16 @@ class Worker:
         result = Result(job)
         try:
             if job.kind in ASSEMBLED:
-                self._assemble(job, parts or [], result)
+                if parts is None:     # on its own (e.g. a preview): lay its documents out here
+                    parts = []
+                    for part in plan_parts(job, list(self.inputs.lessons.values())):
+                        done = self.run(part)
+                        if not done.ok:
+                            result.problems += done.problems
+                            return result
+                        parts.append((part, done.data))
+                        result.laid_out += done.laid_out
+                self._assemble(job, parts, result)
                 result.seconds = time.perf_counter() - start
                 return result
             composed = self.compose(job)
