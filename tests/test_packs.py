@@ -190,6 +190,39 @@ def test_the_pack_structure_tree_holds_every_lessons_headings_in_order(out):
         assert bool(pdf.Root.MarkInfo.Marked) and str(pdf.Root.Lang) == "en-GB"
 
 
+def element_types(path: Path) -> list[str]:
+    """The structure types of a PDF, depth first, in reading order."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, pikepdf.Dictionary):
+            if "/S" in node:
+                found.append(str(node.S))
+            kids = node.get("/K")
+            for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+                walk(kid)
+
+    with pikepdf.open(path) as pdf:
+        walk(pdf.Root.StructTreeRoot)
+    return found
+
+
+@pytest.mark.parametrize("name, kinds", [("ks2/ks2-pack.pdf", ("teacher-notes", "worksheet")),
+                                         ("ks2/ks2-worksheets.pdf", ("worksheet",))])
+def test_every_documents_figures_tables_and_lists_are_in_the_tree_in_order(out, name, kinds):
+    """The assembled tree is the documents' trees one after another (after the pack's
+    cover and contents): nothing dropped, nothing duplicated, nothing reordered."""
+    expected = []
+    for i in IDS:
+        for kind in kinds:
+            expected += [t for t in element_types(out / f"ks2/{i}-{kind}.pdf") if t != "/Document"]
+    found = [t for t in element_types(out / name) if t != "/Document"]
+    assert found[len(found) - len(expected):] == expected
+    assert {"/Figure", "/L", "/H1", "/H2"} <= set(expected)      # QR codes, lists, headings
+    if "teacher-notes" in kinds:
+        assert "/Table" in expected                                  # "Lesson at a glance"
+
+
 def test_pack_bookmarks_nest_lesson_document_section(out):
     with pikepdf.open(out / "ks2/ks2-pack.pdf") as pdf:
         top = list(pdf.open_outline().root)
