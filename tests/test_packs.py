@@ -59,13 +59,15 @@ def page_texts(path: Path) -> list[str]:
     return [" ".join(page.split()) for page in text.split("\f")[:-1]]
 
 
-def corner_numbers(path: Path) -> list[str]:
-    """The text in the outer bottom corner of each page (right on odd, left on even)."""
+def corner_numbers(path: Path, side: float = 45, bottom: float = 57) -> list[str]:
+    """The text in the outer bottom corner of each page (right on odd, left on even):
+    `side` points in from the edge, `bottom` points up from the foot of the page."""
     found = []
     with pdfplumber.open(path) as pdf:
         for number, page in enumerate(pdf.pages, 1):
             width, height = float(page.width), float(page.height)
-            box = (width - 45, height - 57, width, height) if number % 2 else (0, height - 57, 45, height)
+            box = (width - side, height - bottom, width, height) if number % 2 \
+                else (0, height - bottom, side, height)
             found.append(" ".join((page.crop(box).extract_text() or "").split()))
     return found
 
@@ -259,3 +261,27 @@ def test_a_one_lesson_build_reassembles_its_pack_from_the_other_lessons_pdfs(pro
     run(copy, "build", "--jobs", "1", "--out", copy / "clean")
     for name in ("ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf"):
         assert (copy / "output" / name).read_bytes() == (copy / "clean" / name).read_bytes()
+
+
+def test_packs_honour_the_variant_and_the_paper(project, tmp_path):
+    school = tmp_path / "school.yml"
+    school.write_text("school:\n  name: Paper Test School\npaper: letter\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run(project, "build", "--jobs", "1", "--config", school, "--variant", "large-print",
+        "--out", out)
+    pack = out / "ks2/ks2-pack-large-print.pdf"
+    with pikepdf.open(pack) as pdf:
+        sizes = {tuple(round(float(v)) for v in page.mediabox) for page in pdf.pages}
+        assert sizes == {(0, 0, 612, 792)}                      # US Letter, every page
+        assert str(pdf.docinfo.Title) == "Key Stage 2 safeguarding pack – Paper Test School"
+    texts = page_texts(pack)
+    worksheet = page_texts(out / "ks2/ks2-grooming-worksheet-large-print.pdf")
+    first = next(n for n, t in enumerate(texts, 1) if n > 2 and "Test lesson ks2 grooming" in t)
+    assert first % 2 == 1
+    # the large-print worksheet's own pages, in the pack, with the pack number in the corner
+    start = next(n for n, t in enumerate(texts, 1) if n > first and "Name:" in t)
+    for offset, page in enumerate(worksheet):
+        assert own_footer(texts[start - 1 + offset]) == own_footer(page)
+    corners = corner_numbers(pack, side=39, bottom=85)      # large print: 14 mm side margins
+    assert all(corners[n - 1] == str(n) for n in range(2, len(texts) + 1)), corners
+    assert (out / "ks2/ks2-worksheets-large-print.pdf").is_file()
