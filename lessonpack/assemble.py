@@ -5,9 +5,9 @@ file, and a pack reuses those very pages – their content streams, fonts and ta
 instead of laying the lesson out again.  Each document keeps its own footer
 ("Worksheet · Page 1 of 5", so a page photocopied from the pack reads like the
 worksheet alone); the pack adds its page number in the outer corner, drawn as an
-artifact from a small untagged "stamps" document, and blank left pages marked
-"This page is intentionally blank" so that every document starts on a right-hand
-page.  The structure trees of the parts are joined under one Document element in
+artifact from a small untagged "stamps" document (one page holding every number),
+and blank left pages marked "This page is intentionally blank" so that every document
+starts on a right-hand page.  The structure trees of the parts are joined under one Document element in
 reading order, the bookmarks nested lesson › document › section, and the result is
 written deterministically (same parts, same bytes).
 
@@ -81,7 +81,7 @@ class Slot:
     kind: str                       # "front" | "part" | "blank"
     part: int = -1                  # index into parts (kind "part")
     page: int = -1                  # page of the part or of the front matter
-    stamp: int | None = None        # page of the stamps document drawn over it
+    stamp: int | None = None        # index into Layout.stamps: what is drawn over it
 
 
 @dataclass
@@ -90,7 +90,7 @@ class Layout:
 
     slots: list[Slot] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)   # 1-based page where each part starts
-    stamps: list[dict] = field(default_factory=list)  # what each stamp page shows
+    stamps: list[dict] = field(default_factory=list)  # number, blank note, side of each
 
     @property
     def pages(self) -> int:
@@ -234,9 +234,7 @@ def _assemble(parts, layout, sources, frame, stamp_pdf, title, front_outline, sh
     out.Root.StructTreeRoot = root
 
     # 3. named destinations and form fields of every part
-    pages_by_source = {}
-    for (s, objgen), page in placed.items():
-        pages_by_source[(s, objgen)] = page
+    pages_by_source = placed
     names: dict[str, pikepdf.Object] = {}
     fields = Array()
     # a document's own anchors first: the front matter's link targets only stand in
