@@ -102,7 +102,7 @@ def test_build_makes_both_documents_with_metadata(make_project, cli):
     root = make_project({"ks2/grooming.md": lesson_md(body=BODY + filler)})  # two pages at least
     result = cli(root, "build", "--jobs", "1")
     assert result.exit_code == 0, result.output
-    assert "built 3 documents" in result.output
+    assert "built 4 documents" in result.output          # with the pack and the class set
     worksheet = root / "output/ks2/ks2-grooming-worksheet.pdf"
     teacher = root / "output/ks2/ks2-grooming-teacher-notes.pdf"
     ws_text, tn_text = pdf_text(worksheet), pdf_text(teacher)
