@@ -28,6 +28,9 @@ ANSWER_SPACES = ("answer-lines", "answer-box", "ticks", "sort", "hand", "trusted
 # Only documents that are laid out on their own are judged; packs and class sets reuse
 # those pages, so their faults are the documents' faults.
 JUDGED = ("worksheet", "teacher-notes", "parents-guide")
+# The four-side limit is the photocopier's: a class set in standard (or greyscale) print.
+# Large print and dyslexia-friendly copies are made for one pupil and are meant to be longer.
+SIDE_LIMITED = ("standard", "greyscale")
 
 
 @dataclass(frozen=True)
@@ -40,13 +43,13 @@ class Finding:
     text: str = ""      # a few words of the element concerned, to find it in the source
 
 
-def inspect(pages, *, kind: str) -> list[Finding]:
+def inspect(pages, *, kind: str, variant: str = "standard") -> list[Finding]:
     """Layout findings for one laid-out document (WeasyPrint `Document.pages`)."""
     if kind not in JUDGED:
         return []
     boxes = [page._page_box for page in pages]  # noqa: SLF001 - WeasyPrint has no public box API
     findings: list[Finding] = []
-    if kind == "worksheet" and len(boxes) > MAX_WORKSHEET_SIDES:
+    if kind == "worksheet" and variant in SIDE_LIMITED and len(boxes) > MAX_WORKSHEET_SIDES:
         findings.append(Finding(len(boxes), "too-long",
                                 f"worksheet runs to {len(boxes)} sides (at most "
                                 f"{MAX_WORKSHEET_SIDES}); shorten the pupils' text"))

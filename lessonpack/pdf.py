@@ -186,7 +186,7 @@ class Renderer:
 
     def to_pdf(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
                forms: bool = False, tagged: bool = True, own_css: bool = False,
-               kind: str = "", write: bool = True) -> RenderResult:
+               kind: str = "", variant: str = "standard", write: bool = True) -> RenderResult:
         """Render HTML to PDF bytes (or, with write=False, only lay it out), with the layout
         gate's findings for `kind`.  `tagged=False` is for the pack's page-number stamps,
         drawn as artifacts; `own_css` uses only extra_css, not print.css."""
@@ -196,5 +196,5 @@ class Renderer:
                                               forms=forms, write=write, tagged=tagged,
                                               own_css=own_css)
         return RenderResult(pdf=pdf or b"", pages=len(doc.pages), errors=errors, used=used,
-                            layout=inspect(doc.pages, kind=kind))
+                            layout=inspect(doc.pages, kind=kind, variant=variant))
 

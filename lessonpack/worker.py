@@ -116,7 +116,8 @@ class Worker:
             extra = stylesheets_for(self.templates, job, self.inputs.paper)
             rendered = self.renderer.to_pdf(
                 composed.html, base_url=self.project.lessons, extra_css=extra,
-                forms=self.inputs.fillable and job.kind == "worksheet", kind=job.kind, write=write)
+                forms=self.inputs.fillable and job.kind == "worksheet", kind=job.kind,
+                variant=job.variant, write=write)
             where = composed.sources[0].shown if len(composed.sources) == 1 else job.path
             result.problems += [Problem(where, None, message, code="resource")
                                 for message in rendered.errors]

@@ -157,3 +157,17 @@ def test_strict_build_fails_on_layout_and_writes_nothing(make_project, cli):
     assert "ks2/ks2-grooming-worksheet.pdf page 1: page is only" in strict.output
     assert "layout problem" in strict.output and "nothing was written" in strict.output
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_four_sides_is_the_class_set_limit_not_the_large_print_one(make_project):
+    body = "## Starter\n\n" + "\n\n".join("::: box 20" for _ in range(6)) + "\n\nNever your fault.\n"
+    worker, _ = _worker(make_project, body, loose=False, name="long-lp")
+    found = {}
+    for variant in ("standard", "greyscale", "large-print", "dyslexia"):
+        job = Job(f"ks2/ks2-grooming-worksheet-{variant}.pdf", "worksheet", "ks2", "ks2-grooming",
+                  variant)
+        result = worker.run(job, write=False)
+        assert result.pages > 4
+        found[variant] = [p for p in result.layout if p.code == "layout-too-long"]
+    assert found["standard"] and found["greyscale"]
+    assert not found["large-print"] and not found["dyslexia"]
