@@ -10,18 +10,21 @@ from markupsafe import Markup
 
 from . import GENERATOR
 from .errors import Problem
+from .art import ArtLibrary
 from .helplines import Registry
 from .images import greyscale_uri
 from .lessons import AGES, KEY_STAGES, Lesson
 from .markdown import GUIDE, TEACHER, WORKSHEET, render_body
 from .plan import Job
 from .qr import qr_data_uri
+from .timings import activities
 
 KS_NAMES = {"ks1": "Key Stage 1", "ks2": "Key Stage 2", "ks3": "Key Stage 3", "ks4": "Key Stage 4"}
 TEMPLATE_OF = {"worksheet": "worksheet.html", "teacher-notes": "teacher-notes.html",
                "pack": "pack.html", "parents-guide": "guide.html",
                "parents-letter": "letter.html"}
 ADULT_HELPLINES = ("nspcc", "police-emergency")
+STAFF_HELPLINES = ("posh", "marie-collins")
 ALWAYS = "childline"
 
 
@@ -37,7 +40,9 @@ class Inputs:
     draft: bool = False
     fillable: bool = False
     paper: str = "A4"
+    slides: dict = field(default_factory=dict)   # lesson id → {activity title: "3–5"}
     problems: list[Problem] = field(default_factory=list)
+    excluded: dict[str, str] = field(default_factory=dict)   # lesson id → why it is not chosen
 
 
 @dataclass
@@ -105,12 +110,15 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
         contacts=config.contacts if config else [],
         safeguarding=inputs.safeguarding,
         adult_helplines=[inputs.registry[h] for h in ADULT_HELPLINES if h in inputs.registry],
+        staff_helplines=[inputs.registry[h] for h in STAFF_HELPLINES if h in inputs.registry],
+        step_out=config.step_out if config else None,
     )
     problems: list[Problem] = []
     bodies: list = []
     if job.kind in ("worksheet", "teacher-notes", "parents-guide"):
         lesson = inputs.lessons[job.lesson]
-        sections = [_lesson_context(lesson, job.kind, inputs, problems, bodies)]
+        sections = [_lesson_context(lesson, job.kind, inputs, problems, bodies, templates,
+                                    greyscale=job.variant == "greyscale")]
         date = build_date([lesson])
         title = doc_title = lesson.title  # the contract: PDF title = lesson title
         sources = [lesson]
@@ -119,8 +127,11 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
         chosen = [l for l in inputs.lessons.values() if l.key_stage == job.key_stage]
         sections = []
         for lesson in chosen:
-            teacher = _lesson_context(lesson, "teacher-notes", inputs, problems, bodies)
-            worksheet = _lesson_context(lesson, "worksheet", inputs, problems, bodies)
+            grey = job.variant == "greyscale"
+            teacher = _lesson_context(lesson, "teacher-notes", inputs, problems, bodies, templates,
+                                      greyscale=grey)
+            worksheet = _lesson_context(lesson, "worksheet", inputs, problems, bodies, templates,
+                                        greyscale=grey)
             sections.append({"lesson": lesson, "teacher": teacher, "worksheet": worksheet})
         date = build_date(chosen)
         title = f"{KS_NAMES[job.key_stage]} safeguarding pack"
@@ -161,19 +172,25 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
 
 
 def _lesson_context(lesson: Lesson, kind: str, inputs: Inputs, problems: list[Problem],
-                    bodies: list) -> dict:
+                    bodies: list, templates, *, greyscale: bool = False) -> dict:
     audience = {"worksheet": WORKSHEET, "teacher-notes": TEACHER, "parents-guide": GUIDE}[kind]
     rendered = render_body(lesson, audience, inputs.registry,
-                           fillable=inputs.fillable and kind == "worksheet")
+                           fillable=inputs.fillable and kind == "worksheet",
+                           art=ArtLibrary.of(templates, greyscale=greyscale))
     problems.extend(rendered.problems)
     bodies.append(rendered)
     reassurance_key = "parents" if lesson.is_guide else lesson.key_stage
     return dict(
         lesson=lesson, body=Markup(rendered.html), kind=kind,
+        baseline_again=Markup(rendered.baseline_again),  # "What I know now" at the end
         helplines=helplines_for(lesson, inputs.registry, with_qr=kind != "teacher-notes"),
         reassurance=inputs.safeguarding["reassurance"][reassurance_key],
         curriculum=[{"id": c, "title": inputs.curriculum.get(c, {}).get("title", c)}
                     for c in lesson.curriculum],
+        # "Lesson at a glance": the timed activities, and the slides each one uses
+        # ({activity title: "3–5"}; empty until the lesson has slides, printed as "–").
+        activities=activities(lesson) if not lesson.is_guide else [],
+        slides=dict(inputs.slides.get(lesson.id, {})),
     )
 
 

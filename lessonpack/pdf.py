@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 log = logging.getLogger(__name__)
 
 PDF_VARIANT = "pdf/ua-1"
+GREYSCALE = "greyscale"   # query of an SVG URL that asks for its grey version
 
 
 def _weasyprint():
@@ -57,7 +58,13 @@ def make_fetcher(allowed: list[Path]):
                                       "project's templates, lessons and the school folder are used")
             mime, _ = mimetypes.guess_type(path.name)
             self.served.append(path)
-            return URLFetcherResponse(url=path.as_uri(), body=path.read_bytes(),
+            body = path.read_bytes()
+            query = urlsplit(url).query
+            if query == GREYSCALE and path.suffix.lower() == ".svg":
+                # art in the greyscale variant (WeasyPrint has no CSS filter)
+                from .images import greyscale_svg
+                body = greyscale_svg(body)
+            return URLFetcherResponse(url=path.as_uri() + (f"?{query}" if query else ""), body=body,
                                       headers={"Content-Type": mime or "application/octet-stream"})
 
         @staticmethod
@@ -101,6 +108,7 @@ class RenderResult:
     pages: int
     errors: list[str] = field(default_factory=list)
     used: list[Path] = field(default_factory=list)    # stylesheets, images, fonts it read
+    layout: list = field(default_factory=list)        # layout.Finding, for the layout gate
 
 
 class _Collect(logging.Handler):
@@ -177,9 +185,12 @@ class Renderer:
                                   pdf_identifier=b"lessonpack")
 
     def to_pdf(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
-               forms: bool = False) -> RenderResult:
-        """Render HTML straight to PDF bytes."""
+               forms: bool = False, kind: str = "", write: bool = True) -> RenderResult:
+        """Render HTML to PDF bytes (or only lay it out), with the layout gate's findings."""
+        from .layout import inspect
+
         doc, pdf, errors, used = self._render(html, base_url=base_url, extra_css=extra_css,
-                                              forms=forms, write=True)
-        return RenderResult(pdf=pdf, pages=len(doc.pages), errors=errors, used=used)
+                                              forms=forms, write=write)
+        return RenderResult(pdf=pdf or b"", pages=len(doc.pages), errors=errors, used=used,
+                            layout=inspect(doc.pages, kind=kind))
 

@@ -38,6 +38,7 @@ class Result:
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
     used: list[str] = field(default_factory=list)   # template files, for the cache
+    layout: list[Problem] = field(default_factory=list)  # the layout gate's findings (warnings)
 
     @property
     def ok(self) -> bool:
@@ -87,8 +88,9 @@ class Worker:
     def compose(self, job: Job) -> Composed:
         return compose(job, self.inputs, self.templates)
 
-    def run(self, job: Job) -> Result:
-        """Render one job; problems are returned, never raised."""
+    def run(self, job: Job, *, write: bool = True) -> Result:
+        """Render one job (or, with write=False, only lay it out for the layout gate);
+        problems are returned, never raised."""
         start = time.perf_counter()
         result = Result(job)
         try:
@@ -97,10 +99,11 @@ class Worker:
             extra = stylesheets_for(self.templates, job, self.inputs.paper)
             rendered = self.renderer.to_pdf(
                 composed.html, base_url=self.project.lessons, extra_css=extra,
-                forms=self.inputs.fillable and job.kind == "worksheet")
+                forms=self.inputs.fillable and job.kind == "worksheet", kind=job.kind, write=write)
             where = composed.sources[0].shown if len(composed.sources) == 1 else job.path
             result.problems += [Problem(where, None, message, code="resource")
                                 for message in rendered.errors]
+            result.layout = layout_problems(job, composed.sources, rendered.layout)
             result.data, result.pages = rendered.pdf, rendered.pages
             # Templates it loaded plus every stylesheet, image and font it read, so that
             # editing print.css or a lesson's image makes the document stale.
@@ -116,6 +119,27 @@ class Worker:
                                            "too deeply nested to lay out; simplify the lesson"))
         result.seconds = time.perf_counter() - start
         return result
+
+
+def layout_problems(job: Job, sources: list, findings: list) -> list[Problem]:
+    """Layout findings as warnings naming the document and page, and the lesson file and
+    line where the words on that page can be found in it."""
+    from .markdown import source_line
+
+    lesson = sources[0] if len(sources) == 1 else None
+    out = []
+    for finding in findings:
+        line = None
+        if lesson is not None and finding.text:
+            needle = finding.text.rstrip("…").split()
+            for n in range(min(len(needle), 5), 1, -1):   # the longest run of words found
+                line = source_line(lesson, " ".join(needle[:n]))
+                if line:
+                    break
+        out.append(Problem(lesson.shown if lesson else job.path, line,
+                           f"{job.path} page {finding.page}: {finding.message}",
+                           code=f"layout-{finding.rule}", severity="warning"))
+    return out
 
 
 # --- process pool plumbing ----------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 import textwrap
@@ -14,6 +16,26 @@ from lessonpack.cli import main
 from lessonpack.project import HOME
 
 REPO = HOME
+
+
+class FLOW(list):
+    """A front matter list written on one line (a JSON list is YAML flow style)."""
+
+
+FLOW_KEYS = ("resources", "key_questions", "key_messages")
+
+
+def plan_tail(minutes: int) -> str:
+    """A timed activity holding a baseline: what every lesson must have."""
+    return textwrap.dedent(f"""\
+        ## Check-in {{{minutes} min}}
+
+        ::: baseline
+        - People online are always who they say they are.
+        - You can tell a grown-up you trust.
+        - A secret that makes you feel bad should be kept.
+        :::
+        """)
 
 
 def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | None = None,
@@ -29,15 +51,24 @@ def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | No
         "keywords": ["trusted adult: a grown-up who helps you"],
         "signposting": signposting,
         "curriculum": ["rshe-p-online-relationships"],
-        "sources": ["safeguarding-facts.md §2"],
+        "sources": ["Childline – About Childline: https://www.childline.org.uk"],
         "reviewed": "2026-11-25", "review_by": "2027-09-01",
+        # "Lesson at a glance": last, one line each, so the lines above keep their numbers
+        "resources": FLOW(["Worksheet (one per pupil)"]),
+        "key_questions": FLOW(["Who could Sam tell?"]),
+        "key_messages": FLOW(["You can always tell a grown-up you trust."]),
     }
+    meta.update({k: FLOW(v) for k, v in front.items() if k in FLOW_KEYS and isinstance(v, list)})
+    front = {k: v for k, v in front.items() if not (k in FLOW_KEYS and isinstance(v, list))}
     meta.update(front)
+    meta.update({k: meta.pop(k) for k in FLOW_KEYS if k in meta})   # always last
     lines = ["---"]
     for key, value in meta.items():
         if value is None:
             continue
-        if isinstance(value, list):
+        if isinstance(value, FLOW):
+            lines.append(f"{key}: {json.dumps(list(value), ensure_ascii=False)}")
+        elif isinstance(value, list):
             lines.append(f"{key}:")
             lines += [f"  - {v!r}" if isinstance(v, str) else f"  - {v}" for v in value]
         else:
@@ -45,7 +76,12 @@ def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | No
     lines.append("---")
     if body is None:
         body = textwrap.dedent("""\
-            ## Starter
+            ## Starter {20 min}
+
+            ::: baseline
+            - People online are always who they say they are.
+            - You can tell a grown-up you trust.
+            :::
 
             Sam plays a game. A new friend says hi.
 
@@ -63,11 +99,23 @@ def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | No
             TEACHER-TEXT: Allow five minutes for this task.
             :::
 
-            ## Plenary
+            ## Plenary {25 min}
 
             It is never your fault. You will not be in trouble for telling.
             """)
+    if meta["key_stage"] != "parents" and not re.search(r"\{\s*\d+\s*min|::: *baseline", body):
+        # Every lesson needs timed activities and one baseline (check fails otherwise);
+        # a test about something else gets a plain one after its own body.
+        body = body.rstrip("\n") + "\n\n" + plan_tail(meta.get("duration_minutes") or 45)
     return "\n".join(lines) + "\n" + body
+
+
+def public_sources(text: str) -> str:
+    """A shipped lesson whose sources still cite the internal reference file, with public
+    addresses instead (check requires them; the lessons are being rewritten)."""
+    import re
+    return re.sub(r"^  - .*(§|\.md).*$", '  - "NSPCC – Keeping children safe: https://www.nspcc.org.uk"',
+                  text, flags=re.M)
 
 
 @pytest.fixture
@@ -112,6 +160,16 @@ def pdf_text(path: Path) -> str:
     out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                          text=True, check=True).stdout
     return " ".join(out.split())
+
+
+def tagged_text(path: Path) -> str:
+    """The text of a PDF's tag tree in reading order (what a screen reader gets), whitespace
+    normalised; page furniture and the DRAFT mark of --no-check builds are not tagged."""
+    out = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True,
+                         text=True, check=True).stdout
+    strings = re.findall(r'^\s*"(.*)"$', out, re.M)
+    text = " ".join(" ".join(s for s in strings if s.strip()).split())
+    return re.sub(r" ([:.,?!])(?= |$)", r"\1", text)   # e.g. a chat speaker's colon is a span
 
 
 def pdf_pages(path: Path) -> int:

@@ -1,0 +1,245 @@
+"""The layout gate: what a teacher sees on the printed page, read from WeasyPrint's boxes.
+
+After a document is laid out, its pages are inspected (the real boxes, not guesses from
+the HTML) for the faults that make a worksheet look careless:
+
+- a table split so that one row stands alone on a page (or the header with fewer than
+  two rows under it);
+- a heading, or an instruction whose answer space went overleaf, stranded at a page foot;
+- a middle page less than 60 % filled (unless a forced page break ends it on purpose);
+- a last page less than 25 % filled;
+- a worksheet longer than four sides.
+
+No WeasyPrint import here: the boxes come from pdf.py, which owns WeasyPrint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIDDLE_FILL = 0.60
+LAST_FILL = 0.25
+MAX_WORKSHEET_SIDES = 4
+FORCED = {"page", "left", "right", "recto", "verso"}
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# Classes of the spaces and boxes an instruction refers to.
+ANSWER_SPACES = ("answer-lines", "answer-box", "ticks", "sort", "hand", "trusted-adults",
+                 "cards", "baseline", "profile", "chat")
+# Only documents that are laid out on their own are judged; packs and class sets reuse
+# those pages, so their faults are the documents' faults.
+JUDGED = ("worksheet", "teacher-notes", "parents-guide")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One layout fault on one page (1-based)."""
+
+    page: int
+    rule: str
+    message: str
+    text: str = ""      # a few words of the element concerned, to find it in the source
+
+
+def inspect(pages, *, kind: str) -> list[Finding]:
+    """Layout findings for one laid-out document (WeasyPrint `Document.pages`)."""
+    if kind not in JUDGED:
+        return []
+    boxes = [page._page_box for page in pages]  # noqa: SLF001 - WeasyPrint has no public box API
+    findings: list[Finding] = []
+    if kind == "worksheet" and len(boxes) > MAX_WORKSHEET_SIDES:
+        findings.append(Finding(len(boxes), "too-long",
+                                f"worksheet runs to {len(boxes)} sides (at most "
+                                f"{MAX_WORKSHEET_SIDES}); shorten the pupils' text"))
+    findings += _split_tables(boxes)
+    for number, box in enumerate(boxes, 1):
+        if number < len(boxes):
+            findings += _stranded(box, number, boxes[number])
+        fill = _fill(box)
+        last = number == len(boxes)
+        if last and len(boxes) > 1 and fill < LAST_FILL:
+            findings.append(Finding(number, "near-empty-last",
+                                    f"last page is only {fill:.0%} filled (at least {LAST_FILL:.0%}); "
+                                    "shorten the document or give the last section more room"))
+        elif not last and fill < MIDDLE_FILL and not _ends_by_force(box, boxes[number]):
+            findings.append(Finding(number, "near-empty",
+                                    f"page is only {fill:.0%} filled (at least {MIDDLE_FILL:.0%}) "
+                                    f"because what follows did not fit: "
+                                    f"'{_words(_first_leaf(boxes[number]))}' moved to page {number + 1}",
+                                    _words(_first_leaf(boxes[number]))))
+    return sorted(findings, key=lambda f: (f.page, f.rule))
+
+
+# --- box helpers ----------------------------------------------------------------------
+
+def _children(box) -> list:
+    return list(getattr(box, "children", None) or [])
+
+
+def _in_flow(box) -> bool:
+    style = getattr(box, "style", None)
+    if style is None:
+        return True
+    return style["position"] not in ("absolute", "fixed") and style["float"] == "none"
+
+
+def _tag(box) -> str:
+    return getattr(box, "element_tag", "") or ""
+
+
+def _classes(box) -> set[str]:
+    element = getattr(box, "element", None)
+    if element is None:
+        return set()
+    return set((element.get("class") or "").split())
+
+
+def _root(page_box):
+    """The <html> box of a page (its other children are margin boxes)."""
+    for child in _children(page_box):
+        if _tag(child) == "html":
+            return child
+    return None
+
+
+def _content_area(page_box) -> tuple[float, float]:
+    """Top and bottom of the page's content area."""
+    top = page_box.margin_top + page_box.padding_top + page_box.border_top_width
+    bottom = page_box.margin_height() - page_box.margin_bottom - page_box.padding_bottom - \
+        page_box.border_bottom_width
+    return top, bottom
+
+
+def _bottom(box) -> float:
+    """Lowest edge of the in-flow content of box (ignoring empty trailing wrappers)."""
+    lowest = None
+    todo = [box]
+    while todo:
+        current = todo.pop()
+        if not _in_flow(current):
+            continue
+        kids = [c for c in _children(current) if _in_flow(c)]
+        if _tag(current) in ("tr", "img", "svg") or not kids or type(current).__name__ == "LineBox":
+            height = current.margin_height() if hasattr(current, "margin_height") else 0
+            if height:
+                edge = current.position_y + height
+                lowest = edge if lowest is None else max(lowest, edge)
+            continue
+        todo += kids
+    return lowest if lowest is not None else 0.0
+
+
+def _fill(page_box) -> float:
+    root = _root(page_box)
+    top, bottom = _content_area(page_box)
+    if root is None or bottom <= top:
+        return 1.0
+    return max(0.0, min(1.0, (_bottom(root) - top) / (bottom - top)))
+
+
+def _last_chain(box) -> list:
+    """From box down to the last in-flow block on the page, outermost first."""
+    chain = [box]
+    while True:
+        kids = [c for c in _children(chain[-1]) if _in_flow(c) and type(c).__name__ != "LineBox"
+                and getattr(c, "element_tag", None)]
+        if not kids or type(chain[-1]).__name__ in ("TableBox", "TableRowBox"):
+            return chain
+        chain.append(kids[-1])
+
+
+def _first_chain(box) -> list:
+    chain = [box]
+    while True:
+        kids = [c for c in _children(chain[-1]) if _in_flow(c) and type(c).__name__ != "LineBox"
+                and getattr(c, "element_tag", None)]
+        if not kids or type(chain[-1]).__name__ in ("TableBox", "TableRowBox"):
+            return chain
+        chain.append(kids[0])
+
+
+def _first_leaf(page_box):
+    root = _root(page_box)
+    return _first_chain(root)[-1] if root is not None else None
+
+
+def _text(box) -> str:
+    if box is None:
+        return ""
+    element = getattr(box, "element", None)
+    if element is not None:
+        return " ".join("".join(element.itertext()).split())
+    return ""
+
+
+def _words(box, n: int = 8) -> str:
+    words = _text(box).split()
+    return " ".join(words[:n]) + ("…" if len(words) > n else "")
+
+
+def _ends_by_force(page_box, next_page_box) -> bool:
+    """True when a forced page break (or a block too tall for any page) ends this page."""
+    root = _root(page_box)
+    following = _root(next_page_box)
+    if root is not None:
+        for box in _last_chain(root):
+            if getattr(box, "style", None) is not None and box.style["break_after"] in FORCED:
+                return True
+    if following is not None:
+        for box in _first_chain(following):
+            if getattr(box, "style", None) is not None and box.style["break_before"] in FORCED:
+                return True
+    return False
+
+
+# --- the rules --------------------------------------------------------------------------
+
+def _stranded(page_box, number: int, next_page_box) -> list[Finding]:
+    root = _root(page_box)
+    if root is None:
+        return []
+    chain = _last_chain(root)
+    last = chain[-1]
+    if _tag(last) in HEADINGS:
+        return [Finding(number, "stranded-heading",
+                        f"heading '{_words(last)}' is the last thing on the page; "
+                        "its section starts overleaf", _words(last))]
+    if _tag(last) == "p":
+        following = _first_leaf(next_page_box)
+        chain_next = _first_chain(_root(next_page_box)) if _root(next_page_box) is not None else []
+        if any(_classes(b) & set(ANSWER_SPACES) for b in chain_next):
+            return [Finding(number, "stranded-instruction",
+                            f"instruction '{_words(last)}' is at the foot of the page and its "
+                            f"answer space is overleaf", _words(last))]
+        del following
+    return []
+
+
+def _split_tables(boxes: list) -> list[Finding]:
+    """Tables whose fragment on some page holds a single body row (or a lone header)."""
+    fragments: dict[int, list[tuple[int, int, object]]] = {}
+    for number, page_box in enumerate(boxes, 1):
+        root = _root(page_box)
+        if root is None:
+            continue
+        todo = [root]
+        while todo:
+            box = todo.pop()
+            if type(box).__name__ == "TableBox":
+                rows = sum(1 for group in _children(box) if _tag(group) in ("tbody", "")
+                           for row in _children(group) if type(row).__name__ == "TableRowBox")
+                element = getattr(box, "element", None)
+                fragments.setdefault(id(element) if element is not None else id(box),
+                                     []).append((number, rows, box))
+                continue
+            todo += _children(box)
+    findings = []
+    for parts in fragments.values():
+        if len(parts) < 2:
+            continue
+        for number, rows, box in parts:
+            if rows <= 1:
+                findings.append(Finding(number, "split-table",
+                                        f"table '{_words(box)}' is split across pages leaving "
+                                        f"{rows} row{'s' if rows != 1 else ''} on page {number}",
+                                        _words(box)))
+    return findings

@@ -1,0 +1,159 @@
+"""The layout gate: each rule seeded once in a real lesson, found on the right page of the
+laid-out document; the keep-together rules of print.css prevent what they promise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lessonpack.plan import Job
+from lessonpack.project import Project
+from lessonpack.worker import Settings, Worker
+
+from conftest import REPO, lesson_md
+
+# The keep-together rules switched off, so that the gate's own rules can be seeded.
+LOOSE_CSS = """
+h1, h2, h3, h4 { break-after: auto; page-break-after: auto; }
+tbody tr:first-child, tbody tr:nth-child(2), tbody tr:last-child { break-before: auto; }
+.answer-lines, .answer-box, div.ticks, div.sort { break-before: auto; }
+"""
+
+
+
+def _worker(make_project, body: str, *, loose: bool, name: str) -> tuple[Worker, Job]:
+    files = {}
+    if loose:
+        css = (REPO / "templates" / "css" / "print.css").read_text(encoding="utf-8")
+        files["templates/css/print.css"] = css + LOOSE_CSS
+    root = make_project({"ks2/grooming.md": lesson_md(body=body)}, files=files, name=name)
+    worker = Worker(Settings(str(Project(root).root)))
+    return worker, Job("ks2/ks2-grooming-worksheet.pdf", "worksheet", "ks2", "ks2-grooming")
+
+
+def _rules(worker: Worker, job: Job) -> dict[str, list[str]]:
+    result = worker.run(job, write=False)
+    assert result.ok, result.problems
+    found: dict[str, list[str]] = {}
+    for problem in result.layout:
+        found.setdefault(problem.code, []).append(str(problem))
+    return found
+
+
+def _sweep(make_project, body_of, sizes, *, loose: bool, name: str, rule: str,
+           first: bool = False, kind: str = "worksheet") -> list[tuple[int, str]]:
+    """(filler size, finding) of `rule` for fillers of `sizes` box rows pushing the seeded
+    element down the first page; one project, rewritten per size."""
+    worker, job = _worker(make_project, body_of(1), loose=loose, name=name)
+    job = Job(f"ks2/ks2-grooming-{kind}.pdf", kind, "ks2", "ks2-grooming")
+    lesson_file = Path(worker.project.root) / "lessons" / "ks2" / "grooming.md"
+    hits = []
+    for n in sizes:
+        lesson_file.write_text(lesson_md(body=body_of(n)), encoding="utf-8")
+        hits += [(n, f) for f in _rules(Worker(worker.settings), job).get(f"layout-{rule}", [])]
+        if hits and first:
+            break
+    return hits
+
+
+def _heading_body(n: int) -> str:
+    return f"## Starter\n\nIntro.\n\n::: box {n}\n\n## Activity two\n\nSome text under it.\n\n" \
+           "::: box 12\n\nIt is never your fault.\n"
+
+
+def _instruction_body(n: int) -> str:
+    return f"## Starter\n\nIntro.\n\n::: box {n}\n\nWrite three names of grown-ups here.\n\n" \
+           "::: lines 6\n\nIt is never your fault.\n"
+
+
+def _table_body(n: int) -> str:
+    rows = "\n".join(f"| Statement number {i} | yes |" for i in range(1, 5))
+    return f"## Starter\n\nIntro.\n\n::: box {n}\n\n| What happens | Safe? |\n|---|---|\n{rows}\n\n" \
+           "::: box 10\n\nIt is never your fault.\n"
+
+
+@pytest.mark.parametrize("rule,body_of,pages", [
+    ("stranded-heading", _heading_body, ("page 1:",)),
+    ("stranded-instruction", _instruction_body, ("page 1:",)),
+    # one row left at the foot of page 1, or the last row alone at the top of page 2
+    ("split-table", _table_body, ("page 1:", "page 2:"))])
+def test_keep_together_rule_is_found_when_css_allows_it_and_prevented_by_print_css(
+        make_project, rule, body_of, pages):
+    loose = _sweep(make_project, body_of, range(8, 29), loose=True, name=f"loose-{rule}",
+                   rule=rule, first=True)
+    assert loose, f"seeding {rule} with the keep rules off should be found by the gate"
+    size, finding = loose[0]
+    assert finding.startswith("lessons/ks2/grooming.md")
+    assert any(f"ks2/ks2-grooming-worksheet.pdf {page}" in finding for page in pages), finding
+    assert "leaving 1 row" in finding or rule != "split-table"
+    # The same positions with the shipped print.css: the keep rule prevents the fault.
+    kept = _sweep(make_project, body_of, range(size - 2, size + 3), loose=False,
+                  name=f"kept-{rule}", rule=rule)
+    assert kept == [], f"print.css should prevent {rule}: {kept}"
+
+
+def test_stranded_heading_names_the_lesson_line(make_project):
+    hits = _sweep(make_project, _heading_body, range(8, 29), loose=True, name="line",
+                  rule="stranded-heading", first=True)
+    body_line = lesson_md(body=_heading_body(1)).split("\n").index("## Activity two") + 1
+    assert hits and hits[0][1].startswith(f"lessons/ks2/grooming.md:{body_line}:"), hits
+
+
+def test_near_empty_middle_page(make_project):
+    # A tall box that cannot share page 1 leaves it near empty.
+    body = "## Starter\n\nIntro.\n\n::: box 24\n\nIt is never your fault.\n"
+    worker, job = _worker(make_project, body, loose=False, name="empty")
+    found = _rules(worker, job)
+    assert any("page 1: page is only" in f for f in found["layout-near-empty"]), found
+
+
+def _overflow_body(n: int) -> str:
+    return "## Starter\n\nIntro.\n\n::: teacher\n" + \
+        "\n\n".join(f"Teacher paragraph {i} with a few words to fill the line." for i in range(n)) + \
+        "\n:::\n\nIt is never your fault.\n"
+
+
+def test_short_last_page(make_project):
+    # Teacher text that pushes only the end of the notes overleaf leaves a near-empty last page.
+    hits = _sweep(make_project, _overflow_body, range(8, 60, 2), loose=False, name="last",
+                  rule="near-empty-last", first=True, kind="teacher-notes")
+    assert hits, "some filler size should leave a short last page"
+    assert "last page is only" in hits[0][1] and "(at least 25%)" in hits[0][1]
+
+
+def test_forced_page_break_is_not_a_near_empty_page(make_project):
+    # A page ended on purpose (a forced break, like "Lesson at a glance") is not a fault.
+    css = (REPO / "templates" / "css" / "print.css").read_text(encoding="utf-8")
+    body = "## Starter\n\nIntro.\n\n## Activity\n\nMore.\n\n::: box 10\n\nNever your fault.\n"
+    root = make_project({"ks2/grooming.md": lesson_md(body=body)}, name="forced", files={
+        "templates/css/print.css": css + "\n.lesson-body h2:nth-of-type(2) { break-before: page; }\n"})
+    worker = Worker(Settings(str(root)))
+    job = Job("ks2/ks2-grooming-worksheet.pdf", "worksheet", "ks2", "ks2-grooming")
+    composed = worker.compose(job)
+    doc, _, _, _ = worker.renderer._render(composed.html, base_url=worker.project.lessons)
+    from lessonpack.layout import MIDDLE_FILL, _fill, inspect
+    assert len(doc.pages) >= 2 and _fill(doc.pages[0]._page_box) < MIDDLE_FILL
+    assert not [f for f in inspect(doc.pages, kind="worksheet") if f.rule == "near-empty"]
+
+
+def test_worksheet_over_four_sides(make_project):
+    body = "## Starter\n\n" + "\n\n".join("::: box 20" for _ in range(6)) + "\n\nNever your fault.\n"
+    worker, job = _worker(make_project, body, loose=False, name="long")
+    found = _rules(worker, job)
+    assert any("worksheet runs to" in f and "(at most 4)" in f for f in found["layout-too-long"])
+
+
+def test_strict_build_fails_on_layout_and_writes_nothing(make_project, cli):
+    body = "## Starter\n\nIntro.\n\n::: box 24\n\nIt is never your fault.\n"
+    root = make_project({"ks2/grooming.md": lesson_md(body=body)}, name="strict")
+    out = root / "output"
+    relaxed = cli(root, "build", "--no-check", "--jobs", "1", "--out", out)
+    assert relaxed.exit_code == 0, relaxed.output
+    assert "warning: lessons/ks2/grooming.md" in relaxed.output and "layout-near-empty" in relaxed.output
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    strict = cli(root, "build", "--no-check", "--strict", "--force", "--jobs", "1", "--out", out)
+    assert strict.exit_code == 1
+    assert "ks2/ks2-grooming-worksheet.pdf page 1: page is only" in strict.output
+    assert "layout problem" in strict.output and "nothing was written" in strict.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
