@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 DEBS   := libharfbuzz-subset0 poppler-utils fonts-sil-andika fonts-opendyslexic fonts-open-sans zbar-tools chromium
 JOBS   ?=
 
-.PHONY: packs test setup debs check clean release bench
+.PHONY: packs test setup debs check clean release bench mutations
 
 packs: setup
 	$(PY) build.py build $(if $(JOBS),--jobs $(JOBS))
@@ -25,6 +25,9 @@ release: setup
 bench: setup
 	$(VENV)/bin/pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/bench.py
+
+mutations: setup
+	$(PY) benchmarks/mutations.py
 
 setup: debs $(STAMP)
 

@@ -1,8 +1,13 @@
 """The build, top to bottom: load → check → plan → render → write → report.
 
 Everything is rendered before anything is written, so a failed build leaves the
-previous PDFs and manifest exactly as they were; each file is written to a
-temporary name and renamed, and the manifest is written last.
+previous PDFs and manifest exactly as they were; the files are written as one
+transaction (writer.Transaction): all to temporary names, then all renamed, the
+manifest last, and put back as they were if anything fails on the way.
+
+Each page is laid out once: worksheets and teacher notes are laid out for their own
+files, and packs and class sets are assembled from those PDFs (assemble.py) as soon
+as their documents are ready – built in this run, or current in the output folder.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import logging
 import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
@@ -22,11 +27,11 @@ from .errors import BuildError, Problem, ProblemsFound
 from .inputs import load_inputs
 from .lessons import KEY_STAGES
 from .manifest import Entry
-from .plan import VARIANTS, Job, plan, shard
+from .plan import ASSEMBLED, VARIANTS, Job, parts, plan, shard
 from .project import Project
 from .worker import Result, Settings, Worker, init_process, run_in_process
-from .index import write_index
-from .writer import describe_existing, interrupts_deferred, remove_stale, write_atomic
+from . import index
+from .writer import Transaction, describe_existing, interrupts_deferred, stale
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +70,11 @@ class BuildReport:
     def pages(self) -> int:
         return sum(r.pages for r in self.built)
 
+    @property
+    def laid_out(self) -> int:
+        """Pages WeasyPrint laid out (a pack's cover and contents, not its documents')."""
+        return sum(r.laid_out for r in self.built)
+
 
 Reporter = Callable[[str, Job, Result | None, int, int], None]
 
@@ -78,6 +88,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
                         config_path=str(options.config_path) if options.config_path else None,
                         fillable=options.fillable, draft=not options.check,
                         key_stages=tuple(options.key_stages))
+
+    out_existed = options.out.is_dir()
 
     # 1. load: every input validated, every problem reported at once
     inputs = load_inputs(options.project, settings, keep_going=options.keep_going)
@@ -100,13 +112,26 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
     jobs = _plan(options, inputs)
     cache = Cache(options.out, options.project, inputs, settings)
     todo = jobs if options.force else [j for j in jobs if not cache.is_current(j)]
-    report.skipped = [j for j in jobs if j not in todo]
+    # A pack is assembled from its documents' PDFs: those not being built now must be
+    # current on disk, or they are built too (e.g. `--lesson` into an empty folder).
+    lessons = list(inputs.lessons.values())
+    wanted = set(todo)
+    for job in [j for j in todo if j.kind in ASSEMBLED]:
+        for part in parts(job, lessons):
+            if part not in wanted and (options.force or not cache.is_current(part)):
+                wanted.add(part)
+                todo.append(part)
+                if part not in jobs:
+                    jobs.append(part)
+    todo = sorted(wanted, key=lambda j: (j.kind in ASSEMBLED, j.variant != "standard",
+                                         j.variant, j.path))
+    report.skipped = [j for j in jobs if j not in wanted]
     for i, job in enumerate(report.skipped, 1):
         reporter("skipped", job, None, i, len(jobs))
 
     # 4. render: serial and parallel run the same Worker.run
     done = len(report.skipped)
-    for result in _render(todo, settings, inputs, options.jobs):
+    for result in _render(todo, settings, inputs, options.jobs, options.out, cache):
         done += 1
         (report.built if result.ok else report.failed).append(result)
         reporter("built" if result.ok else "failed", result.job, result, done, len(jobs))
@@ -122,25 +147,37 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
     if options.strict and layout:
         raise ProblemsFound([replace(p, severity="error") for p in layout], what="layout problem")
 
-    # 5. write: documents first, each atomically; the manifest last.  Ctrl-C waits
-    #    for this short phase to finish, so the manifest always matches the files.
+    # 5. write: every file to a temporary name first, then all renamed, the manifest
+    #    last; any failure puts the folder back as it was.  Ctrl-C waits for this
+    #    short phase to finish, so the manifest always matches the files.
     with interrupts_deferred():
         previous = manifest.read(options.out)
         entries: dict[str, Entry] = {}
+        with Transaction(options.out, create=not out_existed) as transaction:
+            for result in report.built:
+                transaction.stage(result.job.path, result.data)
+                entries[result.job.path] = manifest.entry_for(
+                    result.data, path=result.job.path, kind=result.job.kind,
+                    key_stage=result.job.key_stage, lesson=result.job.lesson,
+                    variant=result.job.variant, pages=result.pages)
+            removed = set()
+            if _is_full_build(options):
+                removed = set(stale(options.out, keep={j.path for j in jobs}, previous=previous))
+                for rel in sorted(removed):
+                    transaction.remove(rel)
+            entries = describe_existing(options.out, entries, previous, removed)
+            transaction.stage(manifest.NAME, manifest.render(list(entries.values())))
+            # output/index.html and the first-page thumbnails of what changed
+            listed = list(entries.values())
+            fresh = {r.job.path: r.data for r in report.built}
+            for rel, data in index.index_files(options.out, listed, rebuilt=fresh,
+                                               school=_school_name(inputs)).items():
+                transaction.stage(rel, data)
+            for path in index.stale_thumbnails(options.out, listed):
+                transaction.remove(path.relative_to(options.out).as_posix())
+            report.removed = sorted(removed)
         for result in report.built:
-            write_atomic(options.out / result.job.path, result.data)
-            entries[result.job.path] = manifest.entry_for(
-                result.data, path=result.job.path, kind=result.job.kind,
-                key_stage=result.job.key_stage, lesson=result.job.lesson,
-                variant=result.job.variant, pages=result.pages)
             cache.record(result)
-        if _is_full_build(options):
-            report.removed = remove_stale(options.out, keep={j.path for j in jobs},
-                                          previous=previous)
-        entries = describe_existing(options.out, entries, previous)
-        write_atomic(options.out / manifest.NAME, manifest.render(list(entries.values())))
-        write_index(options.out, list(entries.values()), rebuilt={r.job.path for r in report.built},
-                    school=inputs.config.school.name if inputs.config else None)
         cache.save()
 
     report.seconds = time.perf_counter() - start
@@ -148,6 +185,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
         raise BuildError(f"{len(report.failed) or len(failures)} document(s) could not be built; "
                          "everything else was written.", failures)
     return report
+
+
+def _school_name(inputs) -> str | None:
+    return inputs.config.school.name if inputs.config else None
 
 
 def _plan(options: BuildOptions, inputs) -> list[Job]:
@@ -169,7 +210,10 @@ def _plan(options: BuildOptions, inputs) -> list[Job]:
         raise BuildError(f"unknown lesson id {', '.join(hints)}; `lessonpack list` shows them all")
     jobs = plan(lessons, variants=variants, letter=inputs.config is not None)
     if wanted:
-        jobs = [j for j in jobs if j.lesson in wanted]
+        # a lesson's documents, and the pack and class set that hold them
+        groups = {(inputs.lessons[w].key_stage) for w in wanted}
+        jobs = [j for j in jobs if j.lesson in wanted or
+                (j.kind in ASSEMBLED and j.key_stage in groups)]
     if options.key_stages:
         jobs = [j for j in jobs if j.key_stage in options.key_stages or j.key_stage is None]
     if options.shard:
@@ -181,25 +225,83 @@ def _is_full_build(options: BuildOptions) -> bool:
     return not (options.lesson_ids or options.key_stages or options.shard)
 
 
-def _render(jobs: list[Job], settings: Settings, inputs, workers: int) -> Iterator[Result]:
-    """Results in plan order; one process per worker, or this process for --jobs 1."""
+def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path,
+            cache: Cache) -> Iterator[Result]:
+    """Results as they are ready; one process per worker, or this process for --jobs 1.
+
+    Documents first; a pack or class set as soon as the documents it is assembled from
+    are ready (built now, or current in the output folder), in whichever worker is free:
+    it receives their PDFs and lays out only its cover, contents and page numbers."""
     if not jobs:
         return
-    workers = max(1, min(workers, len(jobs)))
+    lessons = list(inputs.lessons.values())
+    documents = [j for j in jobs if j.kind not in ASSEMBLED]
+    assembled = [j for j in jobs if j.kind in ASSEMBLED]
+    building = {j.path for j in documents}
+    done: dict[str, Result] = {}
+
+    def ready(job: Job) -> bool:
+        return all(p.path in done or p.path not in building for p in parts(job, lessons))
+
+    def inputs_of(job: Job) -> tuple[list[tuple[Job, bytes]] | None, Result | None]:
+        """The PDFs of a pack's documents, or a failed Result saying which one failed."""
+        found, used = [], []
+        for part in parts(job, lessons):
+            if part.path in done:
+                result = done[part.path]
+                if not result.ok:
+                    failed = Result(job)
+                    failed.problems = result.problems or [
+                        Problem(part.path, None, "could not be built")]
+                    return None, failed
+                found.append((part, result.data))
+                used += result.used
+            else:
+                found.append((part, (out / part.path).read_bytes()))
+                used += cache.entries.get(part.path, {}).get("used", [])
+        used_of[job.path] = used
+        return found, None
+
+    used_of: dict[str, list[str]] = {}
+
+    def finish(job: Job, result: Result) -> Result:
+        if job.kind in ASSEMBLED and result.ok:
+            result.used = sorted(set(result.used) | set(used_of.get(job.path, [])))
+        else:
+            done[job.path] = result
+        return result
+
+    # A worker process pays about a second to start (WeasyPrint, fonts, stylesheets,
+    # lessons): a handful of documents, such as a one-lesson edit, is faster in this one.
+    workers = max(1, min(workers, len(documents) // 2))
     if workers == 1:
         worker = Worker(settings, inputs)
-        for job in jobs:
-            yield worker.run(job)
+        for job in documents:
+            yield finish(job, worker.run(job))
+        for job in assembled:
+            found, failed = inputs_of(job)
+            yield finish(job, failed or worker.run(job, found))
         return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=init_process, initargs=(settings,))
     try:
-        # Largest first (packs), so the pool is not left waiting on one long job at the end.
-        order = sorted(jobs, key=lambda j: j.kind != "pack")
-        futures = {job: pool.submit(run_in_process, job) for job in order}
-        for job in jobs:
-            yield futures[job].result()
+        futures = {pool.submit(run_in_process, job): job for job in documents}
+        waiting = list(assembled)
+        while futures or waiting:
+            for job in [j for j in waiting if ready(j)]:
+                waiting.remove(job)
+                found, failed = inputs_of(job)
+                if failed:
+                    yield finish(job, failed)
+                else:
+                    futures[pool.submit(run_in_process, job, found)] = job
+            if not futures:
+                continue
+            finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=lambda f: futures[f]):
+                job = futures.pop(future)
+                yield finish(job, future.result())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

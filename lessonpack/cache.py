@@ -91,7 +91,7 @@ class Cache:
         lessons = self.inputs.lessons
         if job.lesson:
             return [lessons[job.lesson]] if job.lesson in lessons else []
-        if job.kind == "pack":
+        if job.kind in ("pack", "worksheets"):
             return [l for l in lessons.values() if l.key_stage == job.key_stage]
         return list(lessons.values())
 

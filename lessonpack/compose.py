@@ -21,8 +21,9 @@ from .timings import activities
 
 KS_NAMES = {"ks1": "Key Stage 1", "ks2": "Key Stage 2", "ks3": "Key Stage 3", "ks4": "Key Stage 4"}
 TEMPLATE_OF = {"worksheet": "worksheet.html", "teacher-notes": "teacher-notes.html",
-               "pack": "pack.html", "parents-guide": "guide.html",
-               "parents-letter": "letter.html"}
+               "pack": "pack.html", "worksheets": "pack-stamps.html",
+               "parents-guide": "guide.html", "parents-letter": "letter.html"}
+STAMPS_TEMPLATE = "pack-stamps.html"
 ADULT_HELPLINES = ("nspcc", "police-emergency")
 STAFF_HELPLINES = ("posh", "marie-collins")
 ALWAYS = "childline"
@@ -98,8 +99,12 @@ class _WithQr:
         return self._h.for_key_stage(key_stage)
 
 
-def compose(job: Job, inputs: Inputs, templates) -> Composed:
-    """Render the document of one job to HTML."""
+def compose(job: Job, inputs: Inputs, templates, *, starts: list[int] | None = None) -> Composed:
+    """Render the document of one job to HTML.
+
+    For a pack this is its front matter only (cover and contents): the lessons' pages are
+    those of their own documents (assemble.py), and `starts` are the pack pages where each
+    lesson's teacher notes and worksheet begin, in the order of pack_lessons()."""
     config = inputs.config
     school = config.school if config else None
     if school and school.logo and job.variant == "greyscale":
@@ -123,18 +128,14 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
         title = doc_title = lesson.title  # the contract: PDF title = lesson title
         sources = [lesson]
         key_stage = lesson.key_stage
-    elif job.kind == "pack":
-        chosen = [l for l in inputs.lessons.values() if l.key_stage == job.key_stage]
-        sections = []
-        for lesson in chosen:
-            grey = job.variant == "greyscale"
-            teacher = _lesson_context(lesson, "teacher-notes", inputs, problems, bodies, templates,
-                                      greyscale=grey)
-            worksheet = _lesson_context(lesson, "worksheet", inputs, problems, bodies, templates,
-                                        greyscale=grey)
-            sections.append({"lesson": lesson, "teacher": teacher, "worksheet": worksheet})
+    elif job.kind in ("pack", "worksheets"):
+        chosen = pack_lessons(job, inputs)
+        pages = list(starts or [0] * (2 * len(chosen)))
+        sections = [{"lesson": lesson, "teacher_page": pages[2 * i],
+                     "worksheet_page": pages[2 * i + 1]} if job.kind == "pack" else
+                    {"lesson": lesson} for i, lesson in enumerate(chosen)]
         date = build_date(chosen)
-        title = f"{KS_NAMES[job.key_stage]} safeguarding pack"
+        title = pack_title(job)
         doc_title = title + (f" – {school.name}" if school else "")
         sources, key_stage = chosen, job.key_stage
     else:  # parents-letter
@@ -156,7 +157,7 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
         ks_name=KS_NAMES.get(job.key_stage or "", ""), ages=AGES.get(job.key_stage or "", ""),
     )
     template = TEMPLATE_OF[job.kind]
-    if job.kind == "pack":
+    if job.kind in ("pack", "worksheets"):
         context = dict(common, doc=doc, sections=sections, title=title,
                        key_stages=_key_stage_summary(inputs))
     elif job.kind == "parents-letter":
@@ -169,6 +170,30 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
     html = templates.render(template, **context)
     return Composed(html=html, template=template, date=date, problems=problems, sources=sources,
                     bodies=bodies)
+
+
+def pack_lessons(job: Job, inputs: Inputs) -> list[Lesson]:
+    """The lessons of a pack or class set, in the order they are printed."""
+    return [l for l in inputs.lessons.values() if l.key_stage == job.key_stage]
+
+
+def pack_title(job: Job) -> str:
+    if job.kind == "worksheets":
+        return f"{KS_NAMES[job.key_stage]} worksheets – class set"
+    return f"{KS_NAMES[job.key_stage]} safeguarding pack"
+
+
+def compose_stamps(job: Job, inputs: Inputs, templates, sheet: dict,
+                   size: tuple[float, float]) -> str:
+    """The HTML of a pack's stamps document: its page numbers, each in a cell of
+    assemble.stamp_sheet, and the blank-page note."""
+    doc = dict(kind=job.kind, key_stage=job.key_stage, variant=job.variant,
+               title=pack_title(job))
+    pages = [[c for c in sheet["cells"] if c["page"] == n] for n in range(sheet["grid_pages"])]
+    return templates.render(STAMPS_TEMPLATE, doc=doc, pages=pages,
+                            blank=sheet["blank_page"] is not None,
+                            cell_width=f"{sheet['width']:.3f}", cell_height=f"{sheet['height']:.3f}",
+                            width=f"{size[0]:.4f}", height=f"{size[1]:.4f}")
 
 
 def _lesson_context(lesson: Lesson, kind: str, inputs: Inputs, problems: list[Problem],
@@ -209,13 +234,16 @@ def _description(job: Job, lessons: list[Lesson]) -> str:
         return f"{KS_NAMES[lessons[0].key_stage]} {job.kind.replace('-', ' ')}: {lessons[0].title}"
     if job.kind == "pack":
         return f"{KS_NAMES[job.key_stage]} lessons on online grooming, isolation and reporting"
+    if job.kind == "worksheets":
+        return f"{KS_NAMES[job.key_stage]}: every worksheet, for a class set"
     return "Information for parents and carers about online grooming and where to get help"
 
 
 def _footer(job: Job, school) -> str:
     name = school.name if school else "lessonpack"
     label = {"worksheet": "Worksheet", "teacher-notes": "Teacher notes – not for pupils",
-             "pack": "Safeguarding pack", "parents-guide": "For parents and carers",
+             "pack": "Safeguarding pack", "worksheets": "Worksheets – class set",
+             "parents-guide": "For parents and carers",
              "parents-letter": "Letter to parents and carers"}[job.kind]
     return f"{name} · {label}"
 

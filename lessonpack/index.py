@@ -114,15 +114,18 @@ def _item(entry: Entry) -> str:
             f'<p class="meta">{escape(meta)}</p></li>\n')
 
 
-def index_files(out: Path, entries: list[Entry], *, rebuilt: set[str],
+def index_files(out: Path, entries: list[Entry], *, rebuilt: dict[str, bytes | None],
                 school: str | None = None) -> dict[str, bytes]:
-    """index.html and the thumbnails that are new or whose document was rebuilt."""
+    """index.html and the thumbnails that are new or whose document was rebuilt (its bytes,
+    not yet written, or None to read it from out)."""
     files = {NAME: page(entries, school=school)}
     for entry in entries:
         if not entry.path.endswith(".pdf"):
             continue
         thumb = thumbnail_path(entry.path)
-        if entry.path in rebuilt or not (out / thumb).is_file():
+        if rebuilt.get(entry.path) is not None:
+            files[thumb] = thumbnail(rebuilt[entry.path])
+        elif entry.path in rebuilt or not (out / thumb).is_file():
             files[thumb] = thumbnail(out / entry.path)
     return files
 
@@ -137,7 +140,7 @@ def stale_thumbnails(out: Path, entries: list[Entry]) -> list[Path]:
             if p.relative_to(out).as_posix() not in wanted]
 
 
-def write_index(out: Path, entries: list[Entry], *, rebuilt: set[str],
+def write_index(out: Path, entries: list[Entry], *, rebuilt: dict[str, bytes | None],
                 school: str | None = None) -> None:
     """Write index.html and the thumbnails it needs; remove thumbnails no longer listed."""
     from .writer import write_atomic

@@ -10,7 +10,7 @@ from pathlib import Path
 from . import GENERATOR
 
 NAME = "manifest.json"
-KINDS = ("worksheet", "teacher-notes", "pack", "parents-guide", "parents-letter")
+KINDS = ("worksheet", "teacher-notes", "pack", "worksheets", "parents-guide", "parents-letter")
 
 
 @dataclass(frozen=True)

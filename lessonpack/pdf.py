@@ -151,8 +151,8 @@ class Renderer:
         return self._css[path]
 
     def _render(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
-                forms: bool = False, write: bool = False
-                ) -> tuple[object, bytes | None, list[str], list[Path]]:
+                forms: bool = False, write: bool = False, tagged: bool = True,
+                own_css: bool = False) -> tuple[object, bytes | None, list[str], list[Path]]:
         """Lay out one document (and write it when asked), plus every file it read: the cache
         must know them all.  Writing is watched too: attachments and the images inside SVGs
         are only fetched then."""
@@ -164,12 +164,12 @@ class Renderer:
             doc = self._wp.HTML(string=html, base_url=str(base_url) + os.sep,
                                 url_fetcher=fetcher).render(
                 font_config=self.font_config,
-                stylesheets=self.stylesheets + [self.css(p) for p in extra_css],
-                pdf_variant=PDF_VARIANT, pdf_forms=forms or None)
-            pdf = self.write(doc, forms=forms) if write else None
+                stylesheets=([] if own_css else self.stylesheets) + [self.css(p) for p in extra_css],
+                pdf_variant=PDF_VARIANT if tagged else None, pdf_forms=forms or None)
+            pdf = self.write(doc, forms=forms, tagged=tagged) if write else None
         finally:
             wp_log.removeHandler(collect)
-        sheets = self._base_css + [Path(p).resolve() for p in extra_css]
+        sheets = ([] if own_css else self._base_css) + [Path(p).resolve() for p in extra_css]
         # Stylesheets are parsed once per process, so their refusals (@import, @font-face)
         # are kept and reported for every document that uses them.
         refused = [u for sheet in sheets for u in self._css_refused.get(sheet, [])] + fetcher.refused
@@ -179,18 +179,22 @@ class Renderer:
         used = {f for sheet in sheets for f in self._css_files.get(sheet, [])}
         return doc, pdf, errors, sorted(used | set(fetcher.served))
 
-    def write(self, document, *, forms: bool = False) -> bytes:
+    def write(self, document, *, forms: bool = False, tagged: bool = True) -> bytes:
         """The PDF bytes of a laid-out document: tagged PDF/UA-1, reproducible."""
-        return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_forms=forms or None,
-                                  pdf_identifier=b"lessonpack")
+        return document.write_pdf(pdf_variant=PDF_VARIANT if tagged else None,
+                                  pdf_forms=forms or None, pdf_identifier=b"lessonpack")
 
     def to_pdf(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
-               forms: bool = False, kind: str = "", write: bool = True) -> RenderResult:
-        """Render HTML to PDF bytes (or only lay it out), with the layout gate's findings."""
+               forms: bool = False, tagged: bool = True, own_css: bool = False,
+               kind: str = "", write: bool = True) -> RenderResult:
+        """Render HTML to PDF bytes (or, with write=False, only lay it out), with the layout
+        gate's findings for `kind`.  `tagged=False` is for the pack's page-number stamps,
+        drawn as artifacts; `own_css` uses only extra_css, not print.css."""
         from .layout import inspect
 
         doc, pdf, errors, used = self._render(html, base_url=base_url, extra_css=extra_css,
-                                              forms=forms, write=write)
+                                              forms=forms, write=write, tagged=tagged,
+                                              own_css=own_css)
         return RenderResult(pdf=pdf or b"", pages=len(doc.pages), errors=errors, used=used,
                             layout=inspect(doc.pages, kind=kind))
 

@@ -33,6 +33,7 @@ VARIANT = "standard"
 KIND_LABELS = {"worksheet": "worksheet, for pupils",
                "teacher-notes": "teacher notes, not for pupils",
                "pack": "every lesson of the key stage",
+               "worksheets": "class set: every worksheet of the key stage",
                "parents-guide": "guide for parents and carers",
                "parents-letter": "letter to parents and carers"}
 
@@ -159,7 +160,7 @@ def merge_shards(project: Project, shards: list[Path], folder: Path, *,
         echo(f"merged {count} documents from {shard.name}/")
     entries = {path: entry for path, (entry, _) in merged.items()}
     write_atomic(folder / manifest.NAME, manifest.render(list(entries.values())))
-    write_index(folder, list(entries.values()), rebuilt=set(entries))
+    write_index(folder, list(entries.values()), rebuilt=dict.fromkeys(entries))
     return entries
 
 

@@ -41,7 +41,8 @@ class Templates:
     """The template environment for one build."""
 
     def __init__(self, search: list[Path], builtin: Path):
-        self.search = [Path(p) for p in search if Path(p).is_dir()]
+        self.folders = [Path(p) for p in search]      # overrides first, existing or not
+        self.search = [p for p in self.folders if p.is_dir()]
         self.builtin = Path(builtin)
         loader = jinja2.ChoiceLoader(
             [_ContainedLoader([str(p) for p in self.search + [self.builtin]]),
@@ -112,6 +113,17 @@ class Templates:
                 todo += [r for r in refs if r]
             self._used[name] = files
         return self._used[name]
+
+    def shadows(self, files: list[Path]) -> list[Path]:
+        """The override paths searched before each of these files: absent now, but a school
+        that adds one replaces the file, so the cache must count them as inputs too."""
+        found: list[Path] = []
+        for file in map(Path, files):
+            for i, folder in enumerate(self.folders + [self.builtin]):
+                if file.is_relative_to(folder):
+                    found += [f / file.relative_to(folder) for f in self.folders[:i]]
+                    break
+        return found
 
     def find_asset(self, relative: str) -> Path | None:
         """A stylesheet or image under the template folders, overrides first."""

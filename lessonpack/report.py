@@ -48,6 +48,9 @@ class Progress:
         """'built 34 documents, 81 pages in 6.2 s (2 current, skipped)'."""
         n = len(report.built)
         text = f"built {n} document{'s' if n != 1 else ''}, {report.pages} pages in {report.seconds:.1f} s"
+        if report.laid_out and report.laid_out != report.pages:
+            # packs and class sets reuse their documents' pages: say how many were laid out
+            text += f" ({report.laid_out} laid out)"
         if report.skipped:
             text += f"; {len(report.skipped)} already current"
         if report.failed:

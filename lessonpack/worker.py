@@ -8,9 +8,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compose import Composed, Inputs, compose
+from .compose import STAMPS_TEMPLATE, Composed, Inputs, compose, compose_stamps, pack_lessons
 from .errors import LessonpackError, Problem
-from .plan import Job
+from .plan import ASSEMBLED, Job
+from .plan import parts as plan_parts
 from .project import Project
 from .render import Templates
 
@@ -39,6 +40,7 @@ class Result:
     problems: list[Problem] = field(default_factory=list)
     used: list[str] = field(default_factory=list)   # template files, for the cache
     layout: list[Problem] = field(default_factory=list)  # the layout gate's findings (warnings)
+    laid_out: int = 0       # pages WeasyPrint laid out: its own, or a pack's front matter
 
     @property
     def ok(self) -> bool:
@@ -88,12 +90,27 @@ class Worker:
     def compose(self, job: Job) -> Composed:
         return compose(job, self.inputs, self.templates)
 
-    def run(self, job: Job, *, write: bool = True) -> Result:
+    def run(self, job: Job, parts: list[tuple[Job, bytes]] | None = None, *,
+            write: bool = True) -> Result:
         """Render one job (or, with write=False, only lay it out for the layout gate);
-        problems are returned, never raised."""
+        problems are returned, never raised.  A pack or class set is assembled from
+        `parts`, the PDFs of its documents, in print order."""
         start = time.perf_counter()
         result = Result(job)
         try:
+            if job.kind in ASSEMBLED:
+                if parts is None:     # on its own (e.g. a preview): lay its documents out here
+                    parts = []
+                    for part in plan_parts(job, list(self.inputs.lessons.values())):
+                        done = self.run(part)
+                        if not done.ok:
+                            result.problems += done.problems
+                            return result
+                        parts.append((part, done.data))
+                        result.laid_out += done.laid_out
+                self._assemble(job, parts, result)
+                result.seconds = time.perf_counter() - start
+                return result
             composed = self.compose(job)
             result.problems += composed.problems
             extra = stylesheets_for(self.templates, job, self.inputs.paper)
@@ -105,10 +122,12 @@ class Worker:
                                 for message in rendered.errors]
             result.layout = layout_problems(job, composed.sources, rendered.layout)
             result.data, result.pages = rendered.pdf, rendered.pages
+            result.laid_out = rendered.pages
             # Templates it loaded plus every stylesheet, image and font it read, so that
             # editing print.css or a lesson's image makes the document stale.
-            result.used = [str(p) for p in self.templates.used_by(composed.template)] + \
-                [str(p) for p in rendered.used]
+            # An override added later in front of any of them counts as well.
+            used = list(self.templates.used_by(composed.template)) + list(rendered.used)
+            result.used = [str(p) for p in used + self.templates.shadows(used)]
         except LessonpackError as exc:
             result.problems += exc.problems or [Problem(job.path, None, exc.message)]
         except RecursionError:
@@ -119,6 +138,72 @@ class Worker:
                                            "too deeply nested to lay out; simplify the lesson"))
         result.seconds = time.perf_counter() - start
         return result
+
+
+    def _assemble(self, job: Job, parts: list[tuple[Job, bytes]], result: Result) -> None:
+        """A pack: its cover and contents laid out, then its documents' own pages with the
+        pack's page numbers drawn over them; a class set: the worksheets alone.  Every
+        document starts on a right-hand page."""
+        from .assemble import Part, assemble, page_counts, page_size, plan_pages, stamp_sheet
+
+        lessons = {l.id: l for l in pack_lessons(job, self.inputs)}
+        pdfs = [data for _job, data in parts]
+        counts = page_counts(pdfs)
+        pack = job.kind == "pack"
+        extra = stylesheets_for(self.templates, job, self.inputs.paper)
+        front_pdf, used = None, []
+        layout = plan_pages(0, counts, numbered=False)
+        if pack:
+            # The contents print the page each document starts on, which depends on how
+            # many pages the front matter takes: 2 (cover, contents) unless it says otherwise.
+            front = 2
+            for _attempt in range(3):
+                composed = compose(job, self.inputs, self.templates,
+                                   starts=plan_pages(front, counts, numbered=True).starts)
+                result.problems += composed.problems
+                rendered = self.renderer.to_pdf(composed.html, base_url=self.project.lessons,
+                                                extra_css=extra)
+                result.laid_out += rendered.pages
+                front_pdf = rendered.pdf
+                if rendered.pages + rendered.pages % 2 == front:
+                    break
+                front = rendered.pages + rendered.pages % 2
+            result.problems += [Problem(job.path, None, m, code="resource")
+                                for m in rendered.errors]
+            used = [str(p) for p in self.templates.used_by(composed.template)] + \
+                [str(p) for p in rendered.used]
+            layout = plan_pages(rendered.pages, counts, numbered=True)
+        stamps_pdf, sheet = None, None
+        if layout.stamps:
+            # page numbers and blank-page notes: one page holding every number, laid out
+            # untagged, each drawn clipped into its page's corner (assemble.stamp_sheet)
+            size = page_size(pdfs[0])
+            sheet = stamp_sheet(layout, size, job.variant)
+            html = compose_stamps(job, self.inputs, self.templates, sheet, size)
+            css = ["css/stamps.css"] + (["css/stamps-large-print.css"]
+                                        if job.variant == "large-print" else [])
+            stamped = self.renderer.to_pdf(
+                html, base_url=self.project.lessons, tagged=False, own_css=True,
+                extra_css=[p for p in map(self.templates.find_asset, css) if p])
+            stamps_pdf = stamped.pdf
+            used += [str(p) for p in self.templates.used_by(STAMPS_TEMPLATE)] + \
+                [str(p) for p in stamped.used]
+        labels = {"teacher-notes": "Teacher notes", "worksheet": "Worksheet"}
+        pieces = [Part(data, label=labels[j.kind] if pack else None,
+                       group=lessons[j.lesson].title if pack and j.lesson in lessons else None)
+                  for j, data in parts]
+        result.data = assemble(parts=pieces, layout=layout, front=front_pdf, stamps=stamps_pdf,
+                               sheet=sheet,
+                               title=None if pack else _title_of(job, self.inputs))
+        result.pages = layout.pages
+        result.used = sorted(set(used))
+
+
+def _title_of(job: Job, inputs: Inputs) -> str:
+    from .compose import pack_title
+
+    school = inputs.config.school if inputs.config else None
+    return pack_title(job) + (f" – {school.name}" if school else "")
 
 
 def layout_problems(job: Job, sources: list, findings: list) -> list[Problem]:
@@ -155,7 +240,7 @@ def init_process(settings: Settings) -> None:
     _WORKER.renderer  # noqa: B018 - import WeasyPrint and parse CSS before the first job
 
 
-def run_in_process(job: Job) -> Result:
+def run_in_process(job: Job, parts: list[tuple[Job, bytes]] | None = None) -> Result:
     """Pool task: run one job in this process's worker."""
     assert _WORKER is not None
-    return _WORKER.run(job)
+    return _WORKER.run(job, parts)

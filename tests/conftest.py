@@ -118,6 +118,29 @@ def public_sources(text: str) -> str:
                   text, flags=re.M)
 
 
+# A lesson body that prints no number, no address and none of the reassurance words, so
+# whatever of those a document shows came from the registry and the templates.
+QUIET_BODY = textwrap.dedent("""\
+    ## Starter
+
+    Sam plays a game. A new player says hi and asks lots of questions.
+
+    ::: student
+    Who can Sam talk to? Write one name.
+
+    ::: lines 2
+    :::
+
+    ::: answer
+    Sam can talk to a parent or a teacher.
+    :::
+
+    ::: teacher
+    Give pupils a few minutes for this task.
+    :::
+    """)
+
+
 @pytest.fixture
 def make_project(tmp_path):
     """make_project({"ks2/grooming.md": text, ...}) → a project folder with data/."""
@@ -162,13 +185,18 @@ def pdf_text(path: Path) -> str:
     return " ".join(out.split())
 
 
+DRAFT_MARK = "DRAFT – not checked"
+
+
 def tagged_text(path: Path) -> str:
     """The text of a PDF's tag tree in reading order (what a screen reader gets), whitespace
-    normalised; page furniture and the DRAFT mark of --no-check builds are not tagged."""
+    normalised; page furniture is not tagged, and the DRAFT mark of --no-check builds
+    (tagged where each page repeats it) is left out so a sentence over a page break reads
+    as one."""
     out = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True,
                          text=True, check=True).stdout
     strings = re.findall(r'^\s*"(.*)"$', out, re.M)
-    text = " ".join(" ".join(s for s in strings if s.strip()).split())
+    text = " ".join(" ".join(s for s in strings if s.strip() and s != DRAFT_MARK).split())
     return re.sub(r" ([:.,?!])(?= |$)", r"\1", text)   # e.g. a chat speaker's colon is a span
 
 

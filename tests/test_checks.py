@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from pypdf import PdfReader
+
 from conftest import REPO, lesson_md, pdf_text, plan_tail
 from lessonpack.markdown import scan
 
@@ -17,8 +19,24 @@ BASELINE_BLOCK = not scan("::: baseline\n- A statement.\n:::\n", first_line=1, s
 
 REAL = "ks2/grooming.md"
 SHOWN = "lessons/ks2/grooming.md"
-PLENARY = 228          # a line of pupils' text in the Plenary of the real KS2 lesson
-TEACHER_LINE = None    # found at run time
+# The lesson the rules are seeded into: a small one that passes every gate, so that these
+# tests do not depend on the wording or line numbers of the shipped lessons.
+PLENARY_TEXT = "It is never your fault. You will not be in trouble for telling."
+
+
+def base_lesson() -> list[str]:
+    return lesson_md().split("\n")
+
+
+def line_of(start: str) -> int:
+    """1-based line of the first line of the base lesson that starts with `start`."""
+    return next(n for n, line in enumerate(base_lesson(), 1) if line.startswith(start))
+
+
+PLENARY = line_of(PLENARY_TEXT)      # a line of pupils' text in the Plenary
+CURRICULUM_LINE = line_of("  - 'rshe-")
+OBJECTIVE_LINE = line_of("  - 'I can")
+CEOP_LINE = line_of("  - 'ceop'")
 
 
 def real_lesson() -> list[str]:
@@ -46,8 +64,8 @@ def _current(lines: list[str]) -> list[str]:
 
 
 def seeded(replace_line: int | None = None, text: str | None = None, *, sub=None) -> str:
-    """The real lesson with line N (1-based) replaced, or a regex substitution applied."""
-    lines = real_lesson()
+    """The base lesson with line N (1-based) replaced, or a regex substitution applied."""
+    lines = base_lesson()
     if replace_line is not None:
         lines[replace_line - 1] = text
     source = "\n".join(lines)
@@ -62,8 +80,9 @@ def seeded(replace_line: int | None = None, text: str | None = None, *, sub=None
     return source
 
 
-def test_the_seeded_line_is_pupil_text():
-    assert real_lesson()[PLENARY - 1].startswith("Some people online are not who they say")
+def test_the_seeded_line_is_pupil_text(make_project, cli):
+    assert base_lesson()[PLENARY - 1] == PLENARY_TEXT
+    assert cli(make_project({REAL: seeded()}), "check").exit_code == 0
 
 
 def run_check(make_project, cli, source: str, *extra: str):
@@ -90,13 +109,13 @@ def test_shipped_library_passes_every_gate(cli):
 
 
 @pytest.mark.parametrize("typed, expected", [
-    ("Call 0800 1112 for help.", "lessons/ks2/grooming.md:228: number: '0800 1112' is not a number "
+    ("Call 0800 1112 for help.", f"lessons/ks2/grooming.md:{PLENARY}: number: '0800 1112' is not a number "
                                  "in data/helplines.yml – did you mean Childline (0800 1111)"),
-    ("Call 0800 1111 for help.", "lessons/ks2/grooming.md:228: number: '0800 1111' typed by hand: "
+    ("Call 0800 1111 for help.", f"lessons/ks2/grooming.md:{PLENARY}: number: '0800 1111' typed by hand: "
                                  "write [[childline.phone]]"),
-    ("Visit www.example.com today.", "lessons/ks2/grooming.md:228: link: 'www.example.com' is not an "
+    ("Visit www.example.com today.", f"lessons/ks2/grooming.md:{PLENARY}: link: 'www.example.com' is not an "
                                      "address in data/helplines.yml"),
-    ("Or go to childline.org.uk now.", "lessons/ks2/grooming.md:228: link: 'childline.org.uk' typed by "
+    ("Or go to childline.org.uk now.", f"lessons/ks2/grooming.md:{PLENARY}: link: 'childline.org.uk' typed by "
                                        "hand: write [[childline.web]]"),
 ])
 def test_numbers_and_links_come_only_from_the_registry(make_project, cli, typed, expected):
@@ -106,24 +125,23 @@ def test_numbers_and_links_come_only_from_the_registry(make_project, cli, typed,
 
 
 def test_unknown_signposting_id_is_an_error(make_project, cli):
-    result = run_check(make_project, cli, seeded(sub=(r"^signposting: \[childline, ceop\]$",
-                                                      "signposting: [childline, ceop, chidline]")))
+    result = run_check(make_project, cli, seeded(sub=(r"^  - 'ceop'$", "  - 'ceop'\n  - 'chidline'")))
     assert result.exit_code == 1
-    assert "lessons/ks2/grooming.md:18: front matter 'signposting': unknown helpline 'chidline' " \
-           "(did you mean 'childline'?)" in result.output
+    assert f"lessons/ks2/grooming.md:{CEOP_LINE + 1}: front matter 'signposting': " \
+           "unknown helpline 'chidline' (did you mean 'childline'?)" in result.output
 
 
 def test_ks2_must_signpost_ceop(make_project, cli):
-    result = run_check(make_project, cli, seeded(sub=(r"^signposting: \[childline, ceop\]$",
-                                                      "signposting: [childline]")))
+    result = run_check(make_project, cli, seeded(sub=(r"^  - 'ceop'\n", "")))
     assert result.exit_code == 1
-    assert "lessons/ks2/grooming.md:18: signpost: KS2 lessons signpost CEOP: add 'ceop'" in findings(result)
+    assert f"lessons/ks2/grooming.md:{line_of('signposting:')}: signpost: KS2 lessons signpost CEOP: " \
+           "add 'ceop'" in findings(result)
 
 
 def test_adult_words_in_pupils_text_name_the_alternative(make_project, cli):
     result = run_check(make_project, cli, seeded(PLENARY, "Nobody should ask for nudes."))
     assert result.exit_code == 1
-    assert ("lessons/ks2/grooming.md:228: age-word: 'nudes' is not for KS2 pupils' text: "
+    assert (f"lessons/ks2/grooming.md:{PLENARY}: age-word: 'nudes' is not for KS2 pupils' text: "
             "'a picture of private parts'") in findings(result)
 
 
@@ -138,7 +156,7 @@ def test_teacher_text_may_use_adult_words(make_project, cli):
 def test_victim_blaming_is_an_error_with_the_reason(make_project, cli, sentence):
     result = run_check(make_project, cli, seeded(PLENARY, sentence))
     assert result.exit_code == 1
-    hits = [f for f in findings(result) if f.startswith("lessons/ks2/grooming.md:228: blame: ")]
+    hits = [f for f in findings(result) if f.startswith(f"lessons/ks2/grooming.md:{PLENARY}: blame: ")]
     assert hits and "victim-blaming language" in hits[0], result.output
 
 
@@ -175,7 +193,8 @@ def test_overdue_review_is_a_warning_and_strict_makes_it_an_error(make_project, 
     root = make_project({REAL: seeded()})
     relaxed = cli(root, "check")
     assert relaxed.exit_code == 0
-    assert "lessons/ks2/grooming.md:34: review: review was due on 2027-09-01" in relaxed.output
+    assert f"lessons/ks2/grooming.md:{line_of('review_by:')}: review: review was due on 2027-09-01" \
+        in relaxed.output
     strict = cli(root, "check", "--strict")
     assert strict.exit_code == 1
 
@@ -183,21 +202,22 @@ def test_overdue_review_is_a_warning_and_strict_makes_it_an_error(make_project, 
 def test_reviewed_after_review_by_is_an_error(make_project, cli):
     result = run_check(make_project, cli, seeded(sub=(r"^reviewed: .*$", "reviewed: 2028-01-01")))
     assert result.exit_code == 1
-    assert "lessons/ks2/grooming.md:33: front matter 'reviewed': reviewed (2028-01-01) is after " \
+    assert f"lessons/ks2/grooming.md:{line_of('reviewed:')}: front matter 'reviewed': reviewed (2028-01-01) is after " \
            "review_by (2027-09-01)" in result.output
 
 
 def test_unknown_curriculum_reference(make_project, cli):
-    result = run_check(make_project, cli, seeded(sub=(r"^  - rshe-p-sharing-images$", "  - rshe-made-up")))
+    result = run_check(make_project, cli, seeded(sub=(r"^  - 'rshe-p-online-relationships'$",
+                                                      "  - 'rshe-made-up'")))
     assert result.exit_code == 1
-    assert "lessons/ks2/grooming.md:22: front-matter: front matter 'curriculum': unknown reference " \
+    assert f"lessons/ks2/grooming.md:{CURRICULUM_LINE}: front-matter: front matter 'curriculum': unknown reference " \
            "'rshe-made-up'" in result.output
 
 
 def test_objectives_must_be_i_can_statements(make_project, cli):
-    result = run_check(make_project, cli, seeded(sub=(r"^  - I can spot tricks", "  - Pupils spot tricks")))
+    result = run_check(make_project, cli, seeded(sub=(r"^  - 'I can name", "  - 'Pupils name")))
     assert result.exit_code == 1
-    assert any(f.startswith("lessons/ks2/grooming.md:9: front-matter: front matter 'objectives'")
+    assert any(f.startswith(f"lessons/ks2/grooming.md:{OBJECTIVE_LINE}: front-matter: front matter 'objectives'")
                for f in findings(result))
 
 
@@ -206,8 +226,8 @@ def test_json_format_lists_findings(make_project, cli):
     assert result.exit_code == 1
     report = json.loads(result.output[: result.output.rindex("}") + 1])
     assert report["errors"] >= 1
-    assert any({"path": "lessons/ks2/grooming.md", "line": 228, "code": "number"}.items() <=
-               finding.items() for finding in report["findings"])
+    assert {"path": "lessons/ks2/grooming.md", "line": PLENARY, "code": "number"}.items() <= \
+        report["findings"][0].items()
 
 
 def test_new_scaffold_fails_check_until_filled(make_project, cli):
@@ -262,7 +282,7 @@ def test_build_refuses_what_check_rejects_and_leaves_output(make_project, cli):
     (root / "lessons" / REAL).write_text(seeded(PLENARY, "Call 0800 1112."), encoding="utf-8")
     result = cli(root, "build", "--jobs", "1")
     assert result.exit_code == 1
-    assert "lessons/ks2/grooming.md:228: number:" in result.output
+    assert f"lessons/ks2/grooming.md:{PLENARY}: number:" in result.output
     assert "Traceback" not in result.output
     after = {p: p.read_bytes() for p in (root / "output").rglob("*") if p.is_file()}
     assert after == before
@@ -272,18 +292,25 @@ def test_no_check_builds_a_draft(make_project, cli):
     root = make_project({REAL: seeded(PLENARY, "Call 0800 1112.")})
     result = cli(root, "build", "--jobs", "1", "--no-check", "--lesson", "ks2-grooming")
     assert result.exit_code == 0, result.output
-    text = pdf_text(root / "output/ks2/ks2-grooming-worksheet.pdf")
-    assert text.count("DRAFT – not checked") >= 2  # on every page, not just the first
+    for kind in ("worksheet", "teacher-notes"):
+        reader = PdfReader(str(root / f"output/ks2/ks2-grooming-{kind}.pdf"))
+        assert len(reader.pages) >= 2
+        for page in reader.pages:                  # on every page, not just the first
+            assert "DRAFT – not checked" in page.extract_text()
+    checked = make_project({REAL: seeded()}, name="checked")
+    assert cli(checked, "build", "--jobs", "1").exit_code == 0
+    assert "DRAFT" not in pdf_text(checked / "output/ks2/ks2-grooming-worksheet.pdf")
 
 
 def test_printed_front_matter_is_checked_too(make_project, cli):
-    source = seeded(sub=(r'^  - "fake: not real, made up to trick people"$',
-                         '  - "fake: not real, like a fake nude or call 0800 1112"'))
+    source = seeded(sub=(r"^  - 'trusted adult: a grown-up who helps you'$",
+                         "  - 'fake: not real, like a fake nude or call 0800 1112'"))
+    line = line_of("keywords:") + 1
     result = run_check(make_project, cli, source)
     assert result.exit_code == 1
     hits = findings(result)
-    assert any(h.startswith("lessons/ks2/grooming.md:13: age-word: 'nude'") for h in hits), hits
-    assert any(h.startswith("lessons/ks2/grooming.md:13: number: '0800 1112'") for h in hits), hits
+    assert any(h.startswith(f"lessons/ks2/grooming.md:{line}: age-word: 'nude'") for h in hits), hits
+    assert any(h.startswith(f"lessons/ks2/grooming.md:{line}: number: '0800 1112'") for h in hits), hits
 
 
 # --- gates added with "Lesson at a glance" ---------------------------------------------

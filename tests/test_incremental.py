@@ -13,10 +13,13 @@ LESSONS = {"ks1/grooming.md": lesson_md("ks1", "grooming"),
            "ks2/grooming.md": lesson_md("ks2", "grooming"),
            "ks2/isolation.md": lesson_md("ks2", "isolation")}
 ALL = {"ks1/ks1-grooming-worksheet.pdf", "ks1/ks1-grooming-teacher-notes.pdf", "ks1/ks1-pack.pdf",
+       "ks1/ks1-worksheets.pdf",
        "ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-grooming-teacher-notes.pdf",
-       "ks2/ks2-isolation-worksheet.pdf", "ks2/ks2-isolation-teacher-notes.pdf", "ks2/ks2-pack.pdf"}
+       "ks2/ks2-isolation-worksheet.pdf", "ks2/ks2-isolation-teacher-notes.pdf", "ks2/ks2-pack.pdf",
+       "ks2/ks2-worksheets.pdf"}
 ONE = {"ks2/grooming.md": lesson_md("ks2", "grooming")}
-ONE_ALL = {"ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-pack.pdf"}
+ONE_ALL = {"ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-pack.pdf",
+           "ks2/ks2-worksheets.pdf"}
 LINE = re.compile(r"^\[\s*\d+/(\d+)\] (built|current|FAILED)\s+(\S+)", re.M)
 
 
@@ -52,10 +55,10 @@ def test_editing_one_lesson_rebuilds_only_its_documents_and_its_pack(make_projec
                                                  "A new friend says hello and asks for a photo."))
     edited, output = build(cli, root)
     changed = {"ks2/ks2-isolation-worksheet.pdf", "ks2/ks2-isolation-teacher-notes.pdf",
-               "ks2/ks2-pack.pdf"}
+               "ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf"}
     assert edited["built"] == changed
     assert edited["current"] == ALL - changed
-    assert "built 3 documents" in output and "5 already current" in output
+    assert "built 4 documents" in output and "6 already current" in output
     assert "asks for a photo" in pdf_text(root / "output/ks2/ks2-isolation-worksheet.pdf")
     assert "asks for a photo" in pdf_text(root / "output/ks2/ks2-pack.pdf")
     assert "asks for a photo" not in pdf_text(root / "output/ks2/ks2-grooming-worksheet.pdf")
@@ -86,8 +89,9 @@ def test_a_changed_or_missing_pdf_on_disk_is_rebuilt(make_project, cli):
     (root / "output/ks2/ks2-grooming-worksheet.pdf").write_bytes(b"%PDF-1.7 tampered")
     (root / "output/ks2/ks2-pack.pdf").unlink()
     rebuilt, _ = build(cli, root)
+    # the tampered worksheet is rebuilt to the bytes its class set already holds: that stays current
     assert rebuilt["built"] == {"ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-pack.pdf"}
-    assert rebuilt["current"] == {"ks2/ks2-grooming-teacher-notes.pdf"}
+    assert rebuilt["current"] == {"ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-worksheets.pdf"}
 
 
 def test_force_rebuilds_everything(make_project, cli):
@@ -135,7 +139,8 @@ def test_changing_a_lessons_image_rebuilds_the_documents_that_show_it(make_proje
     (root / "lessons/images/phone.svg").write_text(SVG.format("#654321"))
     rebuilt, _ = build(cli, root)
     assert rebuilt["built"] == {"ks2/ks2-isolation-worksheet.pdf",
-                                "ks2/ks2-isolation-teacher-notes.pdf", "ks2/ks2-pack.pdf"}
+                                "ks2/ks2-isolation-teacher-notes.pdf", "ks2/ks2-pack.pdf",
+                                "ks2/ks2-worksheets.pdf"}
 
 
 def test_a_copied_output_folder_stays_current_in_its_new_place(make_project, cli):

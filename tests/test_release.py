@@ -22,7 +22,8 @@ from lessonpack.cli import main
 PREFIX = f"lessonpack-packs-{__version__}/"
 ZIP = f"dist/lessonpack-packs-{__version__}.zip"
 PDFS = {"ks1/ks1-grooming-worksheet.pdf", "ks1/ks1-grooming-teacher-notes.pdf", "ks1/ks1-pack.pdf",
-        "ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-pack.pdf"}
+        "ks1/ks1-worksheets.pdf", "ks2/ks2-grooming-worksheet.pdf",
+        "ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf"}
 
 
 def run(root: Path, *args) -> "click.testing.Result":  # noqa: F821
@@ -104,7 +105,7 @@ def test_readme_tells_teachers_what_is_where(released):
     assert "Key Stage 1 (ages 5–7)" in readme and "Key Stage 2 (ages 7–11)" in readme
     for path in PDFS:
         assert path.split("/")[1] in readme
-    assert "6 documents" in readme
+    assert "8 documents" in readme
 
 
 def test_a_second_release_is_byte_identical(released, tmp_path):
@@ -113,7 +114,7 @@ def test_a_second_release_is_byte_identical(released, tmp_path):
         os.utime(lesson, (1_900_000_000, 1_900_000_000))     # new mtimes must not matter
     result = run(root, "release", "--jobs", "1", "--out", tmp_path / "elsewhere")
     assert result.exit_code == 0, result.output
-    assert "released 6 documents" in result.output
+    assert "released 8 documents" in result.output
     assert (root / ZIP).read_bytes() == first
 
 
@@ -177,17 +178,19 @@ def test_merge_refuses_shards_that_disagree_on_a_document(shards):
 
 def test_merge_refuses_a_file_that_does_not_match_its_manifest(shards):
     root, where = shards
-    doc = _manifest(where / "shard-3")["documents"][0]
-    (where / "shard-3" / doc["path"]).write_bytes(b"%PDF-1.7 damaged in transit")
+    doc = _manifest(where / "shard-2")["documents"][0]
+    (where / "shard-2" / doc["path"]).write_bytes(b"%PDF-1.7 damaged in transit")
     result = merge(root, where, "shard-1", "shard-2", "shard-3")
     assert result.exit_code == 1
-    assert f"shard-3/{doc['path']}: does not match the sha256" in result.output
+    assert f"shard-2/{doc['path']}: does not match the sha256" in result.output
 
 
 def test_merge_refuses_an_incomplete_set_of_shards(shards):
     root, where = shards
-    missing = {d["path"] for d in _manifest(where / "shard-3")["documents"]}
-    result = merge(root, where, "shard-1", "shard-2")
+    # (a key stage's documents, pack and class set share a shard: two here, so shard-3 is empty)
+    missing = {d["path"] for d in _manifest(where / "shard-2")["documents"]}
+    assert missing
+    result = merge(root, where, "shard-1", "shard-3")
     assert result.exit_code == 1
     for path in missing:
         assert f"no shard has {path}" in result.output
@@ -195,8 +198,12 @@ def test_merge_refuses_an_incomplete_set_of_shards(shards):
 
 def test_merge_needs_folders_and_folders_need_merge(released):
     root, _ = released
-    assert run(root, "release", "--merge").exit_code == 2
-    assert run(root, "release", "shard-1").exit_code == 2
+    merge_alone = run(root, "release", "--merge")
+    assert merge_alone.exit_code == 2
+    assert "--merge needs the shard folders: release --merge shard-1 shard-2" in merge_alone.output
+    folders_alone = run(root, "release", "shard-1")
+    assert folders_alone.exit_code == 2
+    assert "folders are only taken with --merge: release --merge shard-1" in folders_alone.output
 
 
 def test_release_will_not_empty_a_folder_it_did_not_make(released, tmp_path):

@@ -737,6 +737,24 @@ def test_keep_going_builds_every_valid_lesson_and_lists_every_failure(make_proje
     assert sorted(d["path"] for d in manifest["documents"]) == built
 
 
+# The real CLI, each document taking half a second longer: on a busy machine the build
+# could otherwise finish between the first progress line and the signal (exit 0).
+SLOW_JOBS = """
+import time
+import lessonpack.worker as worker
+
+real = worker.Worker.run
+
+def slow_run(self, job):
+    time.sleep(0.5)
+    return real(self, job)
+
+worker.Worker.run = slow_run
+from lessonpack.cli import main
+main(prog_name="lessonpack")
+"""
+
+
 def test_ctrl_c_stops_a_parallel_build_cleanly(make_project, cli):
     lessons = {f"{ks}/{topic}.md": lesson_md(ks, topic)
                for ks in ("ks2", "ks3") for topic in ("grooming", "isolation", "reporting")}
@@ -747,9 +765,9 @@ def test_ctrl_c_stops_a_parallel_build_cleanly(make_project, cli):
     before = snapshot(out)
 
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "build.py"), "--project", str(root), "build", "--jobs", "2",
-         "--force"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        [sys.executable, "-c", SLOW_JOBS, "--project", str(root), "build", "--jobs", "2", "--force"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)))
     first = proc.stderr.readline()          # the first progress line: workers are busy
     assert first.startswith("[") and "built" in first, first
     os.killpg(proc.pid, signal.SIGINT)      # what a terminal's Ctrl-C does: the whole group

@@ -151,8 +151,11 @@ def rgb_triples(pixels: bytes):
 
 def test_variant_all_builds_every_variant_with_contract_names(built):
     names = sorted(p.name for p in (built / "ks2").glob("*.pdf"))
-    assert names == sorted(f"ks2-grooming-{kind}{'' if v == 'standard' else '-' + v}.pdf"
-                           for kind in ("worksheet", "teacher-notes") for v in VARIANTS)
+    # --lesson builds the lesson's documents and the pack and class set that hold them
+    assert names == sorted([f"ks2-grooming-{kind}{'' if v == 'standard' else '-' + v}.pdf"
+                            for kind in ("worksheet", "teacher-notes") for v in VARIANTS] +
+                           [f"ks2-{kind}{'' if v == 'standard' else '-' + v}.pdf"
+                            for kind in ("pack", "worksheets") for v in VARIANTS])
     # each variant changes the layout or the paint
     assert len({doc(built, "worksheet", v).read_bytes() for v in VARIANTS}) == 4
 
