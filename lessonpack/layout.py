@@ -4,8 +4,9 @@ After a document is laid out, its pages are inspected (the real boxes, not guess
 the HTML) for the faults that make a worksheet look careless:
 
 - a table split so that one row stands alone on a page (or the header with fewer than
-  two rows under it);
-- a heading, or an instruction whose answer space went overleaf, stranded at a page foot;
+  two rows under it), or a list of three or more split leaving one item alone;
+- a heading or a label, or an instruction whose answer space (or picture) went overleaf,
+  stranded at a page foot;
 - a middle page less than 60 % filled (unless a forced page break ends it on purpose);
 - a last page less than 25 % filled;
 - a worksheet longer than four sides.
@@ -24,7 +25,9 @@ FORCED = {"page", "left", "right", "recto", "verso"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Classes of the spaces and boxes an instruction refers to.
 ANSWER_SPACES = ("answer-lines", "answer-box", "ticks", "sort", "hand", "trusted-adults",
-                 "cards", "baseline", "profile", "chat")
+                 "cards", "baseline", "profile", "chat", "art")
+# Labels that name what follows them ("Model answer", a card's title).
+LABELS = {"label", "card-title"}
 # Only documents that are laid out on their own are judged; packs and class sets reuse
 # those pages, so their faults are the documents' faults.
 JUDGED = ("worksheet", "teacher-notes", "parents-guide")
@@ -53,10 +56,10 @@ def inspect(pages, *, kind: str, variant: str = "standard") -> list[Finding]:
         findings.append(Finding(len(boxes), "too-long",
                                 f"worksheet runs to {len(boxes)} sides (at most "
                                 f"{MAX_WORKSHEET_SIDES}); shorten the pupils' text"))
-    findings += _split_tables(boxes)
+    findings += _split_tables(boxes) + _split_lists(boxes)
     for number, box in enumerate(boxes, 1):
         if number < len(boxes):
-            findings += _stranded(box, number, boxes[number])
+            findings += _stranded(box, number, boxes[number], pupils=kind != "teacher-notes")
         fill = _fill(box)
         last = number == len(boxes)
         if last and len(boxes) > 1 and fill < LAST_FILL:
@@ -196,25 +199,56 @@ def _ends_by_force(page_box, next_page_box) -> bool:
 
 # --- the rules --------------------------------------------------------------------------
 
-def _stranded(page_box, number: int, next_page_box) -> list[Finding]:
+def _stranded(page_box, number: int, next_page_box, *, pupils: bool) -> list[Finding]:
+    """A heading or label last on the page; on pupils' pages, also an instruction whose
+    answer space (or picture) starts the next page.  (In teacher notes a paragraph before a
+    pupils' task is commentary, not an instruction.)"""
     root = _root(page_box)
     if root is None:
         return []
     chain = _last_chain(root)
     last = chain[-1]
-    if _tag(last) in HEADINGS:
+    if _tag(last) in HEADINGS or (_tag(last) == "p" and _classes(last) & LABELS):
         return [Finding(number, "stranded-heading",
                         f"heading '{_words(last)}' is the last thing on the page; "
-                        "its section starts overleaf", _words(last))]
-    if _tag(last) == "p":
-        following = _first_leaf(next_page_box)
+                        "what it introduces starts overleaf", _words(last))]
+    if _tag(last) == "p" and pupils:
         chain_next = _first_chain(_root(next_page_box)) if _root(next_page_box) is not None else []
+        # The end-of-worksheet "What I know now" is its own section, not the answer space of
+        # whatever precedes it.
+        if any("baseline-again" in _classes(b) for b in chain_next):
+            return []
         if any(_classes(b) & set(ANSWER_SPACES) for b in chain_next):
             return [Finding(number, "stranded-instruction",
                             f"instruction '{_words(last)}' is at the foot of the page and its "
                             f"answer space is overleaf", _words(last))]
-        del following
     return []
+
+
+def _split_lists(boxes: list) -> list[Finding]:
+    """Lists of three or more items split so that one item stands alone on a page."""
+    fragments: dict[int, list[tuple[int, int, object]]] = {}
+    for number, page_box in enumerate(boxes, 1):
+        root = _root(page_box)
+        todo = [root] if root is not None else []
+        while todo:
+            box = todo.pop()
+            if _tag(box) in ("ul", "ol") and type(box).__name__ == "BlockBox":
+                items = sum(1 for c in _children(box) if _tag(c) == "li")
+                element = getattr(box, "element", None)
+                fragments.setdefault(id(element) if element is not None else id(box),
+                                     []).append((number, items, box))
+            todo += _children(box)
+    findings = []
+    for parts in fragments.values():
+        if len(parts) < 2 or sum(items for _, items, _ in parts) < 3:
+            continue
+        for number, items, box in parts:
+            if items == 1:
+                findings.append(Finding(number, "split-list",
+                                        f"list '{_words(box)}' is split across pages leaving one "
+                                        f"item on page {number}", _words(box)))
+    return findings
 
 
 def _split_tables(boxes: list) -> list[Finding]:

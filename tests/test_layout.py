@@ -18,6 +18,8 @@ LOOSE_CSS = """
 h1, h2, h3, h4 { break-after: auto; page-break-after: auto; }
 tbody tr:first-child, tbody tr:nth-child(2), tbody tr:last-child { break-before: auto; }
 .answer-lines, .answer-box, div.ticks, div.sort { break-before: auto; }
+li + li:last-child, li:first-child + li { break-before: auto; }
+p.label, p.card-title { break-after: auto; }
 """
 
 
@@ -73,7 +75,15 @@ def _table_body(n: int) -> str:
            "::: box 10\n\nIt is never your fault.\n"
 
 
+def _list_body(n: int) -> str:
+    items = "\n".join(f"- Step number {i}: tell a grown-up you trust." for i in range(1, 6))
+    return f"## Starter\n\nIntro.\n\n::: box {n}\n\nThe steps:\n\n{items}\n\n" \
+           "::: box 10\n\nIt is never your fault.\n"
+
+
 @pytest.mark.parametrize("rule,body_of,pages", [
+    # one item left at the foot of page 1, or the last item alone at the top of page 2
+    ("split-list", _list_body, ("page 1:", "page 2:")),
     ("stranded-heading", _heading_body, ("page 1:",)),
     ("stranded-instruction", _instruction_body, ("page 1:",)),
     # one row left at the foot of page 1, or the last row alone at the top of page 2
@@ -87,6 +97,7 @@ def test_keep_together_rule_is_found_when_css_allows_it_and_prevented_by_print_c
     assert finding.startswith("lessons/ks2/grooming.md")
     assert any(f"ks2/ks2-grooming-worksheet.pdf {page}" in finding for page in pages), finding
     assert "leaving 1 row" in finding or rule != "split-table"
+    assert "leaving one item" in finding or rule != "split-list"
     # The same positions with the shipped print.css: the keep rule prevents the fault.
     kept = _sweep(make_project, body_of, range(size - 2, size + 3), loose=False,
                   name=f"kept-{rule}", rule=rule)
@@ -171,3 +182,20 @@ def test_four_sides_is_the_class_set_limit_not_the_large_print_one(make_project)
         found[variant] = [p for p in result.layout if p.code == "layout-too-long"]
     assert found["standard"] and found["greyscale"]
     assert not found["large-print"] and not found["dyslexia"]
+
+
+def _label_body(n: int) -> str:
+    return (f"## Starter\n\nIntro.\n\n::: teacher\n" +
+            "\n\n".join(f"Teacher paragraph {i} with a few words to fill the line." for i in range(n)) +
+            "\n:::\n\n::: answer\nThe model answer, several lines long. " * 1 +
+            " ".join(["More of the model answer."] * 30) + "\n:::\n\nIt is never your fault.\n")
+
+
+def test_a_label_left_at_the_page_foot_is_found_and_prevented(make_project):
+    loose = _sweep(make_project, _label_body, range(20, 80, 2), loose=True, name="label-loose",
+                   rule="stranded-heading", first=True, kind="teacher-notes")
+    assert loose and "'Model answer' is the last thing on the page" in loose[0][1], loose
+    size = loose[0][0]
+    kept = _sweep(make_project, _label_body, range(size - 2, size + 3), loose=False,
+                  name="label-kept", rule="stranded-heading", kind="teacher-notes")
+    assert kept == [], kept
