@@ -20,9 +20,11 @@ from lessonpack.cli import main
 
 WS = {"ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-isolation-worksheet.pdf"}
 TN = {"ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-isolation-teacher-notes.pdf"}
+# A pack holds both documents of each lesson, the class set every worksheet.
 PACK = {"ks2/ks2-pack.pdf"}
+CLASS = {"ks2/ks2-worksheets.pdf"}
 LETTER = {"parents/letter.pdf"}
-ALL = WS | TN | PACK | LETTER
+ALL = WS | TN | PACK | CLASS | LETTER
 LINE = re.compile(r"^\[\s*\d+/\d+\] (built|current|FAILED)\s+(\S+)", re.M)
 
 SCHOOL = """\
@@ -105,14 +107,14 @@ EDITS = {
                                  "about any worry at all, big or small"), ALL, ALL),
     "safeguarding.yml": (replace_in("data/safeguarding.yml", "Keep telling until someone listens and helps.",
                                     "Keep on telling until someone listens and helps."),
-                         ALL, WS | PACK),
+                         ALL, WS | PACK | CLASS),
     "curriculum.yml": (replace_in("data/curriculum.yml", "people may pretend to be someone they are not",
                                   "people may pretend to be someone else"), ALL, TN | PACK),
     "school.yml": (replace_in("school/school.yml", "Hillside Test Academy", "Hillside Test School"),
                    ALL, ALL),
     "crest": (replace_in("school/crest.svg", "#123456", "#654321"), ALL, ALL),
     "a template": (replace_in("templates/partials/remember.html", "</ul>",
-                              "</ul><p>Ask for help any time.</p>"), WS | PACK, WS | PACK),
+                              "</ul><p>Ask for help any time.</p>"), WS | PACK | CLASS, WS | PACK | CLASS),
     "the stylesheet": (replace_in("templates/css/print.css", "\n", "\nh1 { letter-spacing: 0.02em; }\n"),
                        ALL, ALL),
 }
@@ -148,7 +150,9 @@ def test_the_same_inputs_again_rebuild_nothing(settled):
 def test_the_variant_flag_builds_its_own_documents_and_leaves_the_others(settled):
     before = shas(settled)
     events = build(settled, "--variant", "large-print", "--lesson", "ks2-grooming")
-    large = {"ks2/ks2-grooming-worksheet-large-print.pdf", "ks2/ks2-grooming-teacher-notes-large-print.pdf"}
+    # --lesson also assembles its key stage's pack and class set, which need the other
+    # lesson's documents in that variant too
+    large = {p.replace(".pdf", "-large-print.pdf") for p in WS | TN | PACK | CLASS}
     assert events["built"] == large and not events["current"]
     after = shas(settled)
     assert {p: s for p, s in after.items() if p in before} == before
@@ -158,9 +162,9 @@ def test_the_variant_flag_builds_its_own_documents_and_leaves_the_others(settled
 def test_the_fillable_flag_rebuilds_and_changes_the_worksheets(settled):
     """Worksheets (alone and in the pack) gain form fields; the flag is in every stamp."""
     built, changed = rebuild_after(settled, lambda root: None, "--fillable")
-    assert built == ALL and changed == WS | PACK
+    assert built == ALL and changed == WS | PACK | CLASS
     built, changed = rebuild_after(settled, lambda root: None)
-    assert built == ALL and changed == WS | PACK
+    assert built == ALL and changed == WS | PACK | CLASS
 
 
 def test_source_date_epoch_rebuilds_and_redates_everything(settled, monkeypatch):
