@@ -28,6 +28,7 @@ ART = [
     "icon-heart", "icon-helpline", "icon-warning", "icon-clock", "icon-money", "icon-ai",
     "icon-shield", "icon-scissors", "icon-eye",
     "teens-talking", "teen-phone",
+    "hand",                       # the outline of `::: hand` (drawn with the block)
 ]
 
 # Elements that are not drawn, draw with fonts we cannot promise, or reach outside the file.

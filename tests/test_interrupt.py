@@ -17,17 +17,17 @@ RUNNER = """
 import os, signal, sys
 import lessonpack.build as build
 
-real = build.write_atomic
+real = build.Transaction.stage
 written = []
 
-def write_then_interrupt(target, data):
-    real(target, data)
-    written.append(target)
+def write_then_interrupt(self, rel, data):
+    real(self, rel, data)
+    written.append(rel)
     if len(written) == 1:
-        print("HOOK: SIGINT after", target.name, file=sys.stderr, flush=True)
+        print("HOOK: SIGINT after", rel, file=sys.stderr, flush=True)
         os.kill(os.getpid(), signal.SIGINT)
 
-build.write_atomic = write_then_interrupt
+build.Transaction.stage = write_then_interrupt
 from lessonpack.cli import main
 main(prog_name="lessonpack")
 """
@@ -45,7 +45,7 @@ def test_ctrl_c_in_the_write_loop_finishes_the_files_and_the_manifest(make_proje
     on_disk = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf"))
     assert on_disk == ["ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-grooming-worksheet.pdf",
                        "ks2/ks2-isolation-teacher-notes.pdf", "ks2/ks2-isolation-worksheet.pdf",
-                       "ks2/ks2-pack.pdf"]
+                       "ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert {d["path"]: d["sha256"] for d in manifest["documents"]} == \
         {p: hashlib.sha256((out / p).read_bytes()).hexdigest() for p in on_disk}

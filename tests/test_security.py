@@ -157,7 +157,8 @@ GOOD = lesson_md()
 BAD_UTF8 = GOOD.encode("utf-8").replace(b"Sam plays", b"Sam \xff plays")
 BAD_AT = BAD_UTF8.index(b"\xff")
 BAD_LINE = BAD_UTF8.count(b"\n", 0, BAD_AT) + 1
-OVER_LIMIT = GOOD + "Filler text. " * (MAX_LESSON_BYTES // 13 + 10)
+# Half a KiB over the limit, whatever the size of the good lesson it starts from.
+OVER_LIMIT = GOOD + "Filler text. " * ((MAX_LESSON_BYTES - len(GOOD.encode()) + 512) // 13 + 1)
 
 INPUTS = {
     # name: (file content, texts the output must contain)
@@ -189,8 +190,11 @@ INPUTS = {
                      [f"{LESSON}:2: malformed YAML: lists or mappings nested too deeply"]),
     "unknown-key-stage": (lesson_md(key_stage="ks5"),
                           [f"{LESSON}:4: front matter 'key_stage': unknown key stage 'ks5'"]),
+    # a school may add topics of its own, so the lesson's file name must say which
     "unknown-topic": (lesson_md(topic="pirates"),
-                      [f"{LESSON}:5: front matter 'topic': unknown topic 'pirates'"]),
+                      [f"{LESSON}:5: front matter 'topic': 'pirates' does not match the file name 'grooming.md'"]),
+    "bad-topic": (lesson_md(topic="Pirate Ships"),
+                  [f"{LESSON}:5: front matter 'topic': 'Pirate Ships' is not a valid topic"]),
     "invalid-utf8": (BAD_UTF8, [f"{LESSON}:{BAD_LINE}: not valid UTF-8 text (byte {BAD_AT})"]),
     "empty-file": ("", [f"{LESSON}:1: file is empty"]),
     "blank-file": ("\n\n   \n", [f"{LESSON}:1: file is empty"]),
