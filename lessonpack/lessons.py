@@ -62,6 +62,10 @@ class Lesson:
     def ages(self) -> str:
         return AGES.get(self.key_stage, "")
 
+    def source_lines(self) -> list[str]:
+        """The lines of the source as parsed (a section override's merged text included)."""
+        return (self.text or self.path.read_text(encoding="utf-8")).split("\n")
+
     def line_of(self, key: str) -> int | None:
         """Line of a front matter key, for messages."""
         return self.lines.get(key)

@@ -749,9 +749,9 @@ import lessonpack.worker as worker
 
 real = worker.Worker.run
 
-def slow_run(self, job):
+def slow_run(self, job, *args, **kwargs):
     time.sleep(0.5)
-    return real(self, job)
+    return real(self, job, *args, **kwargs)
 
 worker.Worker.run = slow_run
 from lessonpack.cli import main

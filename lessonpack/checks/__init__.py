@@ -31,7 +31,7 @@ class Subject:
 
     def printed_front_matter(self) -> list[tuple[int, str]]:
         """(file line, text) of the front matter pupils read too: title, objectives, keywords."""
-        lines = (self.lesson.text or self.lesson.path.read_text(encoding="utf-8")).split("\n")
+        lines = self.lesson.source_lines()
         keys = [k for k in self.lesson.lines if k == "title" or
                 k.split(".")[0] in ("objectives", "keywords") and "." in k]
         return sorted({(self.lesson.lines[k], lines[self.lesson.lines[k] - 1]) for k in keys})

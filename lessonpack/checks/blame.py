@@ -111,7 +111,7 @@ def findings(text: str, phrases: dict, offenders: tuple[str, ...] = ()) -> list[
 
 def _teacher_front_matter(lesson) -> list[tuple[int, str]]:
     """(line, text) of the front matter printed in "Lesson at a glance"."""
-    lines = lesson.path.read_text(encoding="utf-8").split("\n")
+    lines = lesson.source_lines()
     keys = [k for k in lesson.lines if "." in k and
             k.split(".")[0] in ("key_questions", "key_messages", "resources")]
     return sorted({(lesson.lines[k], lines[lesson.lines[k] - 1]) for k in keys})

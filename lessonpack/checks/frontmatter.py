@@ -60,7 +60,7 @@ def check(subject, curriculum: dict) -> list[Problem]:
         if ref not in curriculum:
             add("curriculum", f"front matter 'curriculum': unknown reference {ref!r} "
                               "(the ids are the keys of data/curriculum.yml)", lesson.line_of(f"curriculum.{i}"))
-    text = lesson.path.read_text(encoding="utf-8").split("\n")
+    text = lesson.source_lines()
     for n, line in enumerate(text, 1):
         if TODO_RE.search(line):
             add("", f"unfinished: {line.strip()[:70]}", n, code="todo")
