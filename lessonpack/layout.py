@@ -142,25 +142,24 @@ def _fill(page_box) -> float:
     return max(0.0, min(1.0, (_bottom(root) - top) / (bottom - top)))
 
 
-def _last_chain(box) -> list:
-    """From box down to the last in-flow block on the page, outermost first."""
+def _chain(box, *, last: bool) -> list:
+    """From box down to its first (or last) in-flow block on the page, outermost first;
+    a table or row counts as one block."""
     chain = [box]
     while True:
         kids = [c for c in _children(chain[-1]) if _in_flow(c) and type(c).__name__ != "LineBox"
                 and getattr(c, "element_tag", None)]
         if not kids or type(chain[-1]).__name__ in ("TableBox", "TableRowBox"):
             return chain
-        chain.append(kids[-1])
+        chain.append(kids[-1] if last else kids[0])
+
+
+def _last_chain(box) -> list:
+    return _chain(box, last=True)
 
 
 def _first_chain(box) -> list:
-    chain = [box]
-    while True:
-        kids = [c for c in _children(chain[-1]) if _in_flow(c) and type(c).__name__ != "LineBox"
-                and getattr(c, "element_tag", None)]
-        if not kids or type(chain[-1]).__name__ in ("TableBox", "TableRowBox"):
-            return chain
-        chain.append(kids[0])
+    return _chain(box, last=False)
 
 
 def _first_leaf(page_box):

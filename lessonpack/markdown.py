@@ -21,7 +21,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from .blocks import REGISTRY as BLOCKS, BlockType
+from .blocks import REGISTRY as BLOCKS, BlockType, list_items
 from .art import ART_RE, ArtLibrary
 from .errors import Problem
 from .helplines import REF_RE, Registry
@@ -505,18 +505,8 @@ class LessonExtension(Extension):
             holder.insert(0, label)
         return holder
 
-    def _items(self, holder: etree.Element) -> tuple[list[etree.Element], list[etree.Element]]:
-        """List items of the first list in holder, and every other child."""
-        items, rest = [], []
-        for child in list(holder):
-            if child.tag in ("ul", "ol") and not items:
-                items = list(child)
-            else:
-                rest.append(child)
-        return items, rest
-
     def _ticks(self, holder: etree.Element) -> etree.Element:
-        items, rest = self._items(holder)
+        items, rest = list_items(holder)
         el = etree.Element("div", {"class": "ticks"})
         el.extend(rest)
         ul = etree.SubElement(el, "ul", {"class": "ticks"})
@@ -535,7 +525,7 @@ class LessonExtension(Extension):
         return box
 
     def _sort(self, holder: etree.Element, columns: tuple[str, ...]) -> etree.Element:
-        items, rest = self._items(holder)
+        items, rest = list_items(holder)
         el = etree.Element("div", {"class": "sort"})
         el.extend(rest)
         table = etree.SubElement(el, "table", {"class": "sort"})
