@@ -20,7 +20,7 @@ from .qr import qr_data_uri
 KS_NAMES = {"ks1": "Key Stage 1", "ks2": "Key Stage 2", "ks3": "Key Stage 3", "ks4": "Key Stage 4"}
 TEMPLATE_OF = {"worksheet": "worksheet.html", "teacher-notes": "teacher-notes.html",
                "pack": "pack.html", "parents-guide": "guide.html",
-               "parents-letter": "letter.html"}
+               "parents-letter": "letter.html", "slides": "slides.html"}
 ADULT_HELPLINES = ("nspcc", "police-emergency")
 ALWAYS = "childline"
 
@@ -108,7 +108,16 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
     )
     problems: list[Problem] = []
     bodies: list = []
-    if job.kind in ("worksheet", "teacher-notes", "parents-guide"):
+    deck = None
+    if job.kind == "slides":
+        lesson = inputs.lessons[job.lesson]
+        deck = deck_for(lesson, inputs, problems, bodies)
+        sections = [dict(lesson=lesson)]
+        date = build_date([lesson])
+        title = doc_title = lesson.title  # the contract: PDF title = lesson title
+        sources = [lesson]
+        key_stage = lesson.key_stage
+    elif job.kind in ("worksheet", "teacher-notes", "parents-guide"):
         lesson = inputs.lessons[job.lesson]
         sections = [_lesson_context(lesson, job.kind, inputs, problems, bodies)]
         date = build_date([lesson])
@@ -145,7 +154,13 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
         ks_name=KS_NAMES.get(job.key_stage or "", ""), ages=AGES.get(job.key_stage or "", ""),
     )
     template = TEMPLATE_OF[job.kind]
-    if job.kind == "pack":
+    if deck is not None:
+        from .slides import cards_per_row, title_pt
+
+        context = dict(common, doc=doc, deck=deck, lesson=sections[0]["lesson"],
+                       cards_per_row=cards_per_row,
+                       title_pt=lambda text: title_pt(deck.key_stage, text))
+    elif job.kind == "pack":
         context = dict(common, doc=doc, sections=sections, title=title,
                        key_stages=_key_stage_summary(inputs))
     elif job.kind == "parents-letter":
@@ -168,13 +183,33 @@ def _lesson_context(lesson: Lesson, kind: str, inputs: Inputs, problems: list[Pr
     problems.extend(rendered.problems)
     bodies.append(rendered)
     reassurance_key = "parents" if lesson.is_guide else lesson.key_stage
-    return dict(
+    extra = {}
+    if kind == "teacher-notes":
+        # "Lesson at a glance" names the slides of each activity.
+        extra["slides"] = deck_for(lesson, inputs, [], []).numbers_by_activity()
+    return dict(extra,
         lesson=lesson, body=Markup(rendered.html), kind=kind,
         helplines=helplines_for(lesson, inputs.registry, with_qr=kind != "teacher-notes"),
         reassurance=inputs.safeguarding["reassurance"][reassurance_key],
         curriculum=[{"id": c, "title": inputs.curriculum.get(c, {}).get("title", c)}
                     for c in lesson.curriculum],
     )
+
+
+def deck_for(lesson: Lesson, inputs: Inputs, problems: list[Problem], bodies: list):
+    """A lesson's slides: the worksheet's own body (rendered with slide markers) for what
+    pupils see, the teacher notes' body for the speaker notes."""
+    from .slides import build_deck
+
+    pupils = render_body(lesson, WORKSHEET, inputs.registry, slides=True)
+    teacher = render_body(lesson, TEACHER, inputs.registry)
+    problems.extend(pupils.problems)
+    bodies.append(pupils)
+    config = inputs.config
+    return build_deck(lesson=lesson, pupils=pupils.tree, teacher=teacher.tree,
+                      helplines=helplines_for(lesson, inputs.registry, with_qr=True),
+                      safeguarding=inputs.safeguarding,
+                      school=config.school if config else None)
 
 
 def _key_stage_summary(inputs: Inputs) -> list[dict]:
@@ -188,7 +223,7 @@ def _key_stage_summary(inputs: Inputs) -> list[dict]:
 
 
 def _description(job: Job, lessons: list[Lesson]) -> str:
-    if job.kind in ("worksheet", "teacher-notes"):
+    if job.kind in ("worksheet", "teacher-notes", "slides"):
         return f"{KS_NAMES[lessons[0].key_stage]} {job.kind.replace('-', ' ')}: {lessons[0].title}"
     if job.kind == "pack":
         return f"{KS_NAMES[job.key_stage]} lessons on online grooming, isolation and reporting"
@@ -199,6 +234,6 @@ def _footer(job: Job, school) -> str:
     name = school.name if school else "lessonpack"
     label = {"worksheet": "Worksheet", "teacher-notes": "Teacher notes – not for pupils",
              "pack": "Safeguarding pack", "parents-guide": "For parents and carers",
-             "parents-letter": "Letter to parents and carers"}[job.kind]
+             "parents-letter": "Letter to parents and carers", "slides": "Slides"}[job.kind]
     return f"{name} · {label}"
 

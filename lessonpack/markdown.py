@@ -27,7 +27,7 @@ from .helplines import REF_RE, Registry
 WORKSHEET, TEACHER, GUIDE = "worksheet", "teacher", "guide"
 AUDIENCE_OF = {"student": {WORKSHEET, GUIDE}, "teacher": {TEACHER}, "answer": {TEACHER}}
 CONTAINERS = ("student", "teacher", "answer", "ticks", "sort", "scenario", "remember")
-VOID = ("lines", "box", "trusted-adults")
+VOID = ("lines", "box", "trusted-adults", "slide")
 KINDS = CONTAINERS + VOID
 OPEN_RE = re.compile(r"^ {0,3}:{3,}[ \t]*([A-Za-z][\w-]*)[ \t]*(.*?)[ \t]*$")
 CLOSE_RE = re.compile(r"^ {0,3}:{3,}[ \t]*$")
@@ -181,7 +181,9 @@ class _FencedDiv(BlockProcessor):
         kind, arg = OPEN_RE.match(blocks.pop(0).strip()).groups()
         kind = kind.lower()
         if kind in VOID:
-            parent.append(self.ext.void(kind, arg))
+            el = self.ext.void(kind, arg)
+            if el is not None:
+                parent.append(el)
             return
         depth, inner = 0, []
         while blocks:
@@ -197,6 +199,8 @@ class _FencedDiv(BlockProcessor):
                     depth += 1
             inner.append(block)
         if self.ext.audience not in AUDIENCE_OF.get(kind, {self.ext.audience}):
+            if self.ext.slides:  # where teacher text was: its speaker notes go to this slide
+                parent.append(etree.Element("div", {"class": "slide-notes"}))
             return
         holder = etree.Element("div")
         self.parser.parseBlocks(holder, inner)
@@ -308,8 +312,9 @@ class LessonExtension(Extension):
 
     def __init__(self, *, audience: str, registry: Registry, fillable: bool = False,
                  field_prefix: str = "f", sort_columns: tuple[str, ...] = SORT_COLUMNS,
-                 statement_header: str = "Statement"):
+                 statement_header: str = "Statement", slides: bool = False):
         super().__init__()
+        self.slides = slides    # rendering for slides: mark slide breaks and hidden blocks
         self.audience = audience
         self.registry = registry
         self.fillable = fillable
@@ -339,7 +344,11 @@ class LessonExtension(Extension):
 
     # building blocks ------------------------------------------------------------
 
-    def void(self, kind: str, arg: str) -> etree.Element:
+    def void(self, kind: str, arg: str) -> etree.Element | None:
+        if kind == "slide":     # `::: slide [Title]`: a new slide starts here; nothing printed
+            if not self.slides:
+                return None
+            return etree.Element("div", {"class": "slide-break", "data-title": arg.strip()})
         if kind == "trusted-adults":
             return self._trusted_adults()
         # Clamped: with --no-check, `::: lines 99999999999` must not build a billion rules.
@@ -489,8 +498,8 @@ class Rendered:
         return blocks
 
 
-def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = False
-                ) -> Rendered:
+def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = False,
+                slides: bool = False) -> Rendered:
     """Convert a lesson's body for one audience ('worksheet', 'teacher' or 'guide').
 
     The fences are checked first, so an unclosed block is an error even in a
@@ -502,7 +511,7 @@ def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = F
     ext = LessonExtension(audience=audience, registry=registry, fillable=fillable,
                           field_prefix=f"{lesson.id}", sort_columns=SORT_COLUMNS,
                           statement_header="What happens" if lesson.key_stage in ("ks1", "ks2")
-                          else "Statement")
+                          else "Statement", slides=slides)
     md = markdown.Markdown(extensions=[ext, "tables", "sane_lists"], output_format="html")
     try:
         html = md.convert(lesson.body)

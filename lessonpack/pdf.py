@@ -144,7 +144,7 @@ class Renderer:
         return self._css[path]
 
     def _render(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
-                forms: bool = False, write: bool = False
+                forms: bool = False, write: bool = False, base: bool = True
                 ) -> tuple[object, bytes | None, list[str], list[Path]]:
         """Lay out one document (and write it when asked), plus every file it read: the cache
         must know them all.  Writing is watched too: attachments and the images inside SVGs
@@ -157,12 +157,12 @@ class Renderer:
             doc = self._wp.HTML(string=html, base_url=str(base_url) + os.sep,
                                 url_fetcher=fetcher).render(
                 font_config=self.font_config,
-                stylesheets=self.stylesheets + [self.css(p) for p in extra_css],
+                stylesheets=(self.stylesheets if base else []) + [self.css(p) for p in extra_css],
                 pdf_variant=PDF_VARIANT, pdf_forms=forms or None)
             pdf = self.write(doc, forms=forms) if write else None
         finally:
             wp_log.removeHandler(collect)
-        sheets = self._base_css + [Path(p).resolve() for p in extra_css]
+        sheets = (self._base_css if base else []) + [Path(p).resolve() for p in extra_css]
         # Stylesheets are parsed once per process, so their refusals (@import, @font-face)
         # are kept and reported for every document that uses them.
         refused = [u for sheet in sheets for u in self._css_refused.get(sheet, [])] + fetcher.refused
@@ -178,12 +178,14 @@ class Renderer:
                                   pdf_identifier=b"lessonpack")
 
     def to_pdf(self, html: str, *, base_url: Path, extra_css: list[Path] = (),
-               forms: bool = False, kind: str = "", write: bool = True) -> RenderResult:
-        """Render HTML to PDF bytes (or only lay it out), with the layout gate's findings."""
+               forms: bool = False, kind: str = "", write: bool = True,
+               base: bool = True) -> RenderResult:
+        """Render HTML to PDF bytes (or only lay it out), with the layout gate's findings;
+        base=False leaves out the print stylesheet (slides bring their own)."""
         from .layout import inspect
 
         doc, pdf, errors, used = self._render(html, base_url=base_url, extra_css=extra_css,
-                                              forms=forms, write=write)
+                                              forms=forms, write=write, base=base)
         return RenderResult(pdf=pdf or b"", pages=len(doc.pages), errors=errors, used=used,
                             layout=inspect(doc.pages, kind=kind))
 
