@@ -536,6 +536,7 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
     used = 0.0
     forced_title = ""
     lead_in: Block | None = None
+    guidance: list[str] = []
 
     def new(kind_title: str | None = None) -> Slide:
         nonlocal current, used
@@ -560,6 +561,8 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
                 continue
             if kind == "appendix":
                 deck[0].notes.append(text)        # "Before you teach" and the like
+            elif kind == "teacher":
+                guidance.append(text)             # how to run the activity: its first slide
             elif current is not None:
                 current.notes.append(text)
             else:
@@ -629,8 +632,11 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
     made = [s for s in made if s.blocks]
     if pending_notes:
         (made[-1] if made else deck[-1]).notes += pending_notes
-    if made and activity.minutes:
-        made[0].notes.insert(0, f"{title} – {activity.minutes} min.")
+    if made:
+        made[0].notes[:0] = ([f"{title} – {activity.minutes} min."] if activity.minutes else []) \
+            + guidance
+    elif guidance:
+        deck[-1].notes += guidance
     return made
 
 
