@@ -155,10 +155,12 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
     )
     template = TEMPLATE_OF[job.kind]
     if deck is not None:
-        from .slides import cards_per_row, title_pt
+        from .slides import cards_per_row, column_width, title_pt
 
         context = dict(common, doc=doc, deck=deck, lesson=sections[0]["lesson"],
                        cards_per_row=cards_per_row,
+                       # the cell content: the width less its padding and border
+                       column_width=lambda block: round(column_width(block, deck.key_stage) - 6.4, 1),
                        title_pt=lambda text: title_pt(deck.key_stage, text))
     elif job.kind == "pack":
         context = dict(common, doc=doc, sections=sections, title=title,

@@ -315,24 +315,26 @@ class _Writer:
     def _helplines(self, slide, b: Block, x, y, w) -> None:
         from .qr import qr_png
 
-        two = len(b.helplines) > 2
-        cw = (w - geo.GAP) / 2 if two else w
-        for i, h in enumerate(b.helplines):
-            cx = x + (i % 2) * (cw + geo.GAP) if two else x
-            cy = y + (i // 2 if two else i) * 30.0
-            box = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(cx), Mm(cy), Mm(cw), Mm(27))
+        cy = y
+        for h in b.helplines:
+            hh = geo.helpline_height(h, w, self.ks)
+            box = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(x), Mm(cy), Mm(w), Mm(hh))
             box.adjustments[0] = 0.08
             self._solid(box, WHITE, line=self.accent)
             tf = box.text_frame
-            tf.margin_left = Mm(32 if h.url and h.qr else 5)
-            contact = " · ".join(p for p in (h.phone, h.web) if p)
-            self._fill(tf, [((h.name, "b"),), ((contact, "b"),),
-                            ((h.for_key_stage(self.ks), ""),)], geo.MIN_PT,
-                       anchor=MSO_ANCHOR.MIDDLE, second_colour=self.accent_ink)
-            if h.url and h.qr:
-                pic = slide.shapes.add_picture(io.BytesIO(qr_png(h.url)), Mm(cx + 3), Mm(cy + 2),
-                                               width=Mm(23), height=Mm(23))
+            has_qr = bool(h.url and h.qr)
+            tf.margin_left = Mm(geo.QR + 10 if has_qr else 5)
+            head = [(h.name, "b")] + [(f" · {p}", "") for p in (h.phone, h.web) if p]
+            self._fill(tf, [tuple(head)], self.body, anchor=MSO_ANCHOR.MIDDLE)
+            for run in tf.paragraphs[0].runs[1:]:
+                run.font.bold, run.font.color.rgb = True, self.accent_ink
+            self._fill_more(tf, [((h.for_key_stage(self.ks), ""),)], geo.MIN_PT, colour=MUTED)
+            if has_qr:
+                pic = slide.shapes.add_picture(io.BytesIO(qr_png(h.url)), Mm(x + 4),
+                                               Mm(cy + (hh - geo.QR) / 2),
+                                               width=Mm(geo.QR), height=Mm(geo.QR))
                 _describe(pic, f"QR code for {h.web}")
+            cy += hh + geo.GAP
 
     def _art(self, slide, art: tuple[str, str, str], x, y, w, h) -> None:
         name, alt, src = art
@@ -367,6 +369,14 @@ class _Writer:
                     p.add_line_break()
                     continue
                 self._run(p, text, size, bold=bold or "b" in style, italic="i" in style, colour=tone)
+
+    def _fill_more(self, tf, paras, size, *, colour=INK) -> None:
+        """More paragraphs, in another size, after those _fill wrote."""
+        for para in paras:
+            p = tf.add_paragraph()
+            p.alignment = PP_ALIGN.LEFT
+            for text, style in para:
+                self._run(p, text, size, bold="b" in style, italic="i" in style, colour=colour)
 
     def _run(self, p, text, size, *, bold=False, italic=False, colour=INK) -> None:
         run = p.add_run()

@@ -29,9 +29,11 @@ TITLE_TOP, TITLE_HEIGHT = 7.0, 22.0
 BODY_TOP, BODY_BOTTOM = 33.0, 131.0
 BODY_WIDTH = WIDTH - 2 * MARGIN
 ASIDE_WIDTH = 70.0                 # an illustration beside the main column
+QR = 22.0                          # QR code size on "Who can help"
 GAP = 4.0
 PT = 0.3528                        # mm per point
 LINE = 1.28                        # line height, in ems
+TABLE_LINE = 1.15                  # in tables and cards
 
 # Type sizes in points.  The smallest text on a slide is 16 pt, above 1/27 of the slide
 # height (5.3 mm ≈ 15 pt), the usual rule for reading from the back of a classroom.
@@ -39,13 +41,15 @@ BODY_PT = {"ks1": 24, "ks2": 22, "ks3": 20, "ks4": 20}
 TITLE_PT = {"ks1": 32, "ks2": 30, "ks3": 28, "ks4": 28}
 MIN_PT = 16
 FONT = {"ks1": "Andika"}           # the worksheets' fonts; PowerPoint gets Arial (see README)
-CHAR_EM = {"ks1": 0.5}             # average character width in ems, a little generous
-DEFAULT_CHAR_EM = 0.5
+CHAR_EM = {"ks1": 0.48}            # average character width in ems, a little generous
+DEFAULT_CHAR_EM = 0.48
+BOLD_EM = 0.56                     # titles are bold
+TABLE_EM = 0.52                    # table and card text, in narrower columns
 
 MAX_CARDS = 6
 MAX_MESSAGES = 6
-MAX_ROWS = 5
-MAX_HELPLINES = 4
+MAX_ROWS = 8
+MAX_HELPLINES = 3
 
 
 def body_pt(key_stage: str) -> int:
@@ -64,7 +68,7 @@ def table_pt(key_stage: str) -> int:
 def title_pt(key_stage: str, title: str) -> int:
     """The title size: smaller for long titles, so a title keeps to two lines."""
     size = TITLE_PT.get(key_stage, 28)
-    while size > 22 and lines_of(title, BODY_WIDTH, size, key_stage) > 1:
+    while size > 22 and lines_of(title, BODY_WIDTH - 30, size, key_stage, em=BOLD_EM) > 1:
         size -= 2
     return size
 
@@ -327,9 +331,10 @@ def _table(table: etree.Element) -> Block:
 
 # --- size estimates (mm) --------------------------------------------------------------------
 
-def lines_of(text: str, width: float, pt: float, key_stage: str) -> int:
+def lines_of(text: str, width: float, pt: float, key_stage: str, *, em: float | None = None
+             ) -> int:
     """Lines text needs in a column of width mm, at pt points (generous)."""
-    per_char = pt * PT * CHAR_EM.get(key_stage, DEFAULT_CHAR_EM)
+    per_char = pt * PT * (em or CHAR_EM.get(key_stage, DEFAULT_CHAR_EM))
     per_line = max(1, int(width / per_char))
     total = 0
     for part in text.split("\n"):
@@ -375,21 +380,33 @@ def height(block: Block, width: float, ks: str) -> float:
         per_row = cards_per_row(len(block.paras))
         card_w = (width - GAP * (per_row - 1)) / per_row - 26
         rows = [block.paras[i:i + per_row] for i in range(0, len(block.paras), per_row)]
-        return sum(max(text_height(plain(p), card_w, table_pt(ks), ks) for p in row) + 10 + GAP
+        return sum(max(lines_of(plain(p), card_w, table_pt(ks), ks, em=TABLE_EM) for p in row)
+                   * table_pt(ks) * PT * TABLE_LINE + 10 + GAP
                    for row in rows)
     if block.kind == "table":
         first = width - len(block.columns) * column_width(block, ks)
         size = table_pt(ks)
-        return size * PT * LINE + 5 + sum(text_height(plain(r), first - 6, size, ks) + 5
-                                          for r in block.rows) + 3
+        row = size * PT * TABLE_LINE
+        col = column_width(block, ks)
+        head = max((lines_of(c, col - 6, size, ks, em=BOLD_EM) for c in block.columns), default=1)
+        return head * row + 4 + sum(lines_of(plain(r), first - 6, size, ks, em=TABLE_EM) * row + 3.5
+                             for r in block.rows) + 3
     if block.kind == "hand":
         return 60.0
     if block.kind == "art":
         return 55.0
     if block.kind == "helplines":
-        rows = math.ceil(len(block.helplines) / (2 if len(block.helplines) > 2 else 1))
-        return rows * 30.0
+        return sum(helpline_height(h, width, ks) + GAP for h in block.helplines) - GAP
     return 20.0
+
+
+def helpline_height(h, width: float, ks: str) -> float:
+    """One "Who can help" entry: QR code on the left, name and contact, then who it is for."""
+    text_w = width - (QR + 10 if h.qr and h.url else 8)
+    head = " · ".join(p for p in (h.name, h.phone, h.web) if p)
+    lines = lines_of(head, text_w, body_pt(ks), ks) * body_pt(ks) + \
+        lines_of(h.for_key_stage(ks), text_w, MIN_PT, ks) * MIN_PT
+    return max(QR + 4 if h.qr and h.url else 0, lines * PT * LINE + 4)
 
 
 def chat_width(width: float) -> float:
@@ -402,8 +419,8 @@ def cards_per_row(n: int) -> int:
 
 def column_width(block: Block, ks: str) -> float:
     """Width of a table's tick column: room for its heading at the small size."""
-    longest = max((len(c) for c in block.columns), default=4)
-    return min(48.0, max(26.0, longest * table_pt(ks) * PT * 0.6 + 8))
+    longest = max((len(w) for c in block.columns for w in c.split()), default=4)
+    return min(44.0, max(26.0, longest * table_pt(ks) * PT * 0.62 + 8))
 
 
 # --- building the deck ------------------------------------------------------------------------
@@ -465,9 +482,8 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
     if reassurance:
         slides.append(Slide("remember", "Remember",
                             [Block("remember", paras=[((r, ""),) for r in reassurance])]))
-    for i in range(0, len(helplines), MAX_HELPLINES):
-        part = helplines[i:i + MAX_HELPLINES]
-        slides.append(Slide("help", "Who can help", [Block("helplines", helplines=part)],
+    for i, part in enumerate(_pieces(Block("helplines", helplines=helplines), ks)):
+        slides.append(Slide("help", "Who can help", [part],
                             notes=["Point to the QR codes: pupils can scan them later, "
                                    "on their own device, away from the class."] if i == 0 else []))
     for n, slide in enumerate(slides, 1):
@@ -592,7 +608,11 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
             continue
         if block.kind == "subheading" and current is not None and current.blocks:
             current = None
-        for piece in _pieces(block, ks):
+        room = None
+        if lead_in is not None and current is not None and current.blocks and \
+                current.blocks[-1] is lead_in and block.kind not in ("text", "task", "subheading"):
+            room = BODY_BOTTOM - BODY_TOP - height(lead_in, BODY_WIDTH, ks)
+        for piece in _pieces(block, ks, room):
             big = _big(piece)
             need = height(piece, BODY_WIDTH if big else width(), ks)
             # A short instruction just before a list, table, cards or chat is its lead-in:
@@ -651,38 +671,38 @@ def _big(block: Block) -> bool:
     return block.kind in ("story", "chat", "profile", "cards", "table", "hand", "helplines")
 
 
-def _pieces(block: Block, ks: str) -> list[Block]:
-    """A block too big for one slide, cut where it can be cut: list items, story paragraphs,
-    messages, cards, table rows."""
+def _pieces(block: Block, ks: str, first_space: float | None = None) -> list[Block]:
+    """A block too big for one slide, cut where it can be cut – list items, story
+    paragraphs, messages, cards, table rows, helplines – into parts of even size; the first
+    part fits first_space (room left under a lead-in), the others a whole slide."""
     space = BODY_BOTTOM - BODY_TOP
-    if block.kind == "chat":
-        return _chunks(block, "entries", MAX_MESSAGES, ks, space)
-    if block.kind == "cards":
-        return _chunks(block, "paras", MAX_CARDS, ks, space, also="art")
-    if block.kind == "table":
-        return _chunks(block, "rows", MAX_ROWS, ks, space)
-    if block.kind in ("story", "bullets", "numbers", "ticks", "text", "task", "remember"):
-        width = BODY_WIDTH - (ASIDE_WIDTH + GAP if block.kind == "story" and block.art else 0)
-        return _chunks(block, "paras", 99, ks, space, also=None, width=width)
-    return [block]
-
-
-def _chunks(block: Block, attr: str, most: int, ks: str, space: float, also: str | None = None,
-            width: float = BODY_WIDTH) -> list[Block]:
+    first = space if first_space is None else first_space
+    width = BODY_WIDTH - (ASIDE_WIDTH + GAP if block.kind == "story" and block.art else 0)
+    attr, most, also = {"chat": ("entries", MAX_MESSAGES, None),
+                        "cards": ("paras", MAX_CARDS, "art"),
+                        "table": ("rows", MAX_ROWS, None),
+                        "helplines": ("helplines", MAX_HELPLINES, None)}.get(
+        block.kind, ("paras", 99, None))
+    if block.kind not in ("chat", "cards", "table", "helplines", "story", "bullets", "numbers",
+                          "ticks", "text", "task", "remember"):
+        return [block]
     items = getattr(block, attr)
-    pieces, start = [], 0
-    while start < len(items) or not pieces:
-        end = min(len(items), start + most)
-        while end - start > 1:
-            trial = _copy(block, attr, start, end, also)
-            if height(trial, width, ks) <= space:
-                break
-            end -= 1
-        pieces.append(_copy(block, attr, start, end, also))
-        if end >= len(items):
-            break
-        start = end
-    return pieces
+    fits = lambda a, b, room: b - a <= most and height(_copy(block, attr, a, b, also), width, ks) <= room  # noqa: E731
+    if fits(0, len(items), first):
+        return [block]
+    # Greedy count of parts, then the same count of even parts when they fit.
+    bounds, startpos = [], 0
+    while startpos < len(items):
+        end = startpos + 1
+        while end < len(items) and fits(startpos, end + 1, first if not bounds else space):
+            end += 1
+        bounds.append((startpos, end))
+        startpos = end
+    n = len(bounds)
+    even = [(len(items) * i // n, len(items) * (i + 1) // n) for i in range(n)]
+    if all(b > a and fits(a, b, first if i == 0 else space) for i, (a, b) in enumerate(even)):
+        bounds = even
+    return [_copy(block, attr, a, b, also) for a, b in bounds]
 
 
 def _copy(block: Block, attr: str, start: int, end: int, also: str | None) -> Block:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import Problem
 from ..lessons import Lesson
@@ -28,12 +28,14 @@ class Subject:
     teacher: Rendered | None         # the body as the teacher sees it (None for the guide)
     worksheet_html: str              # the whole composed document
     teacher_html: str
+    slides_text: list[str] = field(default_factory=list)   # what each projector slide shows
 
     def printed_front_matter(self) -> list[tuple[int, str]]:
-        """(file line, text) of the front matter pupils read too: title, objectives, keywords."""
+        """(file line, text) of the front matter pupils read too: title, objectives, keywords,
+        and the key messages their slides show."""
         lines = self.lesson.path.read_text(encoding="utf-8").split("\n")
         keys = [k for k in self.lesson.lines if k == "title" or
-                k.split(".")[0] in ("objectives", "keywords") and "." in k]
+                k.split(".")[0] in ("objectives", "keywords", "key_messages") and "." in k]
         return sorted({(self.lesson.lines[k], lines[self.lesson.lines[k] - 1]) for k in keys})
 
     def student_lines(self) -> list[tuple[int, str]]:
@@ -75,7 +77,13 @@ def prepare(project, inputs, templates) -> tuple[list[Subject], list[Problem]]:
             notes = compose(Job("x.pdf", "teacher-notes", ks, lesson.id), inputs, templates)
             teacher, teacher_html = notes.bodies[0], notes.html
         problems += worksheet.problems
-        subjects.append(Subject(lesson, worksheet.scan, worksheet, teacher, pupils.html, teacher_html))
+        slides = []
+        if not lesson.is_guide:
+            from ..compose import deck_for
+
+            slides = [s.text() for s in deck_for(lesson, inputs, [], []).slides]
+        subjects.append(Subject(lesson, worksheet.scan, worksheet, teacher, pupils.html, teacher_html,
+                                slides))
     return subjects, problems
 
 
