@@ -81,7 +81,9 @@ def prepare(project, inputs, templates) -> tuple[list[Subject], list[Problem]]:
         if not lesson.is_guide:
             from ..compose import deck_for
 
-            slides = [s.text() for s in deck_for(lesson, inputs, [], []).slides]
+            # the slides made from the lesson body (the others print front matter and data)
+            slides = [s.text() for s in deck_for(lesson, inputs, [], []).slides
+                      if s.kind in ("activity", "recap")]
         subjects.append(Subject(lesson, worksheet.scan, worksheet, teacher, pupils.html, teacher_html,
                                 slides))
     return subjects, problems
