@@ -419,7 +419,7 @@ def cards_per_row(n: int) -> int:
 
 def column_width(block: Block, ks: str) -> float:
     """Width of a table's tick column: room for its heading at the small size."""
-    longest = max((len(w) for c in block.columns for w in c.split()), default=4)
+    longest = max((len(c) for c in block.columns), default=4)
     return min(44.0, max(26.0, longest * table_pt(ks) * PT * 0.62 + 8))
 
 
@@ -610,7 +610,7 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
             current = None
         room = None
         if lead_in is not None and current is not None and current.blocks and \
-                current.blocks[-1] is lead_in and block.kind not in ("text", "task", "subheading"):
+                current.blocks[-1] is lead_in and _leads(lead_in, block):
             room = BODY_BOTTOM - BODY_TOP - height(lead_in, BODY_WIDTH, ks)
         for piece in _pieces(block, ks, room):
             big = _big(piece)
@@ -618,8 +618,7 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
             # A short instruction just before a list, table, cards or chat is its lead-in:
             # it stays on the slide of what it introduces.
             lead = lead_in if lead_in is not None and current is not None and \
-                current.blocks and current.blocks[-1] is lead_in and \
-                piece.kind not in ("text", "task", "subheading") else None
+                current.blocks and current.blocks[-1] is lead_in and _leads(lead_in, piece) else None
             alone = current is not None and (not current.blocks or current.blocks == [lead])
             if current is None or (big and not alone) or \
                     (current.blocks and _big(current.blocks[-1])) or \
@@ -643,8 +642,8 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
                     used += height(lead, width(), ks)
             current.blocks.append(piece)
             used += need
-            lead_in = piece if piece.kind in ("text", "task") and len(piece.paras) == 1 and \
-                height(piece, BODY_WIDTH, ks) < 30 else None
+            lead_in = piece if piece.kind in ("text", "task", "subheading") and \
+                len(piece.paras) == 1 and height(piece, BODY_WIDTH, ks) < 30 else None
     for slide in made:
         if not slide.blocks and slide.aside:
             slide.blocks.append(Block("art", art=[slide.aside]))
@@ -658,6 +657,14 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
     elif guidance:
         deck[-1].notes += guidance
     return made
+
+
+def _leads(lead: Block, block: Block) -> bool:
+    """True if `lead` introduces `block` (a question before its list, a heading before
+    anything), so the two share a slide."""
+    if block.kind == "subheading":
+        return False
+    return lead.kind == "subheading" or block.kind not in ("text", "task")
 
 
 def _note_text(kind: str, paras: list[str]) -> str:
