@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import io
 import re
+from html import escape
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 DPI = 200
 RASTER = {".png", ".jpg", ".jpeg", ".gif"}
@@ -34,32 +35,39 @@ class Rasteriser:
         return self._done[key]
 
     def _draw(self, uri: str, width_mm: float) -> tuple[bytes, float]:
-        path = _path(uri)
-        if path is not None and path.suffix.lower() in RASTER:
-            from PIL import Image
+        # Every read goes through the renderer's SafeFetcher, as for the PDFs: a picture
+        # outside the allowed folders (a symlink out, a missing file) fails the same way.
+        url = uri if re.match(r"^[a-z][a-z0-9+.-]*:", uri) else \
+            (Path(self.base_url) / unquote(uri)).as_uri()
+        fetcher = self.renderer.fetcher_class()
+        path = fetcher.allowed_path(url)
+        if path is None:
+            raise RasterError(fetcher.explain(url))
+        if path.suffix.lower() in RASTER:
+            from PIL import Image, UnidentifiedImageError
 
-            data = path.read_bytes()
-            self.used.add(path)
-            with Image.open(io.BytesIO(data)) as image:
-                return data, image.height / image.width
-        ratio = _svg_ratio(path.read_text(encoding="utf-8")) if path is not None else 1.0
+            try:
+                with Image.open(path) as image:
+                    ratio = image.height / image.width
+            except (OSError, UnidentifiedImageError, ZeroDivisionError):
+                ratio = 1.0      # WeasyPrint names the broken file below
+        else:
+            ratio = _svg_ratio(path.read_text(encoding="utf-8", errors="replace"))
         w, h = width_mm, width_mm * ratio
-        html = (f"<style>@page {{ size: {w:.2f}mm {h:.2f}mm; margin: 0 }} body {{ margin: 0 }}"
-                f" img {{ display: block; width: {w:.2f}mm; height: {h:.2f}mm }}</style>"
-                f'<img src="{uri}" alt="">')
+        html = (f'<html lang="en-GB"><head><title>picture</title><style>@page {{ size: {w:.2f}mm '
+                f"{h:.2f}mm; margin: 0 }} body {{ margin: 0 }} img {{ display: block; "
+                f'width: {w:.2f}mm; height: {h:.2f}mm }}</style></head><body>'
+                f'<img src="{escape(url)}" alt="picture"></body></html>')
         _, pdf, errors, used = self.renderer._render(  # noqa: SLF001 - same process, same fetcher
             html, base_url=self.base_url, write=True, base=False)
         if errors:
-            from .errors import BuildError
-
-            raise BuildError(f"could not draw {uri}: {errors[0]}")
+            raise RasterError(errors[0])
         self.used.update(used)
         return _pdf_to_png(pdf, width_mm), ratio
 
 
-def _path(uri: str) -> Path | None:
-    parts = urlsplit(uri)
-    return Path(unquote(parts.path)) if parts.scheme == "file" else None
+class RasterError(Exception):
+    """A picture could not be read or drawn; the message is the PDF renderer's."""
 
 
 def _svg_ratio(svg: str) -> float:

@@ -130,11 +130,16 @@ class Worker:
         from .compose import build_date, deck_for
         from .powerpoint import write_pptx
 
+        from .raster import RasterError
+
         lesson = self.inputs.lessons[job.lesson]
         deck = deck_for(lesson, self.inputs, result.problems, [])
         config = self.inputs.config
-        result.data = write_pptx(deck, school=config.school if config else None,
-                                 date=build_date([lesson]), rasterise=self.raster)
+        try:
+            result.data = write_pptx(deck, school=config.school if config else None,
+                                     date=build_date([lesson]), rasterise=self.raster)
+        except RasterError as exc:    # the same problem the slides PDF reports
+            result.problems.append(Problem(lesson.shown, None, str(exc), code="resource"))
         result.pages = len(deck.slides)
         result.used = [str(p) for p in self.raster.used]
         result.seconds = time.perf_counter() - start

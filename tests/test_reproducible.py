@@ -35,7 +35,9 @@ def test_two_builds_in_different_places_are_byte_identical(make_project, cli, tm
     assert set(first) == {"manifest.json", "ks1/ks1-grooming-worksheet.pdf",
                           "ks1/ks1-grooming-teacher-notes.pdf", "ks1/ks1-pack.pdf",
                           "ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-grooming-teacher-notes.pdf",
-                          "ks2/ks2-pack.pdf"}
+                          "ks2/ks2-pack.pdf", "ks1/ks1-grooming-slides.pdf",
+                          "ks1/ks1-grooming-slides.pptx", "ks2/ks2-grooming-slides.pdf",
+                          "ks2/ks2-grooming-slides.pptx"}
     assert set(second) == set(first)
     for name in first:
         assert first[name] == second[name], f"{name} differs between builds"

@@ -17,4 +17,5 @@ def test_one_lesson_builds_both_documents(make_project, cli):
     assert "ANSWER-TEXT" in teacher and "TEACHER-TEXT" in teacher
     manifest = json.loads((out / "manifest.json").read_text())
     assert {d["path"] for d in manifest["documents"]} == {
-        "ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-pack.pdf"}
+        "ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-pack.pdf",
+        "ks2/ks2-grooming-slides.pdf", "ks2/ks2-grooming-slides.pptx"}
