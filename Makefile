@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-DEBS   := libharfbuzz-subset0 poppler-utils fonts-sil-andika fonts-opendyslexic fonts-open-sans zbar-tools
+DEBS   := libharfbuzz-subset0 poppler-utils fonts-sil-andika fonts-opendyslexic fonts-open-sans zbar-tools chromium
 JOBS   ?=
 
 .PHONY: packs test setup debs check clean release bench
@@ -29,7 +29,8 @@ bench: setup
 setup: debs $(STAMP)
 
 # Debian packages WeasyPrint needs for speed and byte-identical PDFs, the fonts we
-# print with, and poppler/zbar for the tests. Installed only when root and missing.
+# print with, poppler/zbar for the tests and Chromium for the browser tests of `serve`.
+# Installed only when root and missing.
 debs:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

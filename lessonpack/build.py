@@ -25,6 +25,7 @@ from .manifest import Entry
 from .plan import VARIANTS, Job, plan, shard
 from .project import Project
 from .worker import Result, Settings, Worker, init_process, run_in_process
+from .index import write_index
 from .writer import describe_existing, interrupts_deferred, remove_stale, write_atomic
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class BuildReport:
     skipped: list[Job] = field(default_factory=list)
     failed: list[Result] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)   # documents no longer chosen, deleted
     seconds: float = 0.0
 
     @property
@@ -133,9 +135,12 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
                 variant=result.job.variant, pages=result.pages)
             cache.record(result)
         if _is_full_build(options):
-            remove_stale(options.out, keep={j.path for j in jobs}, previous=previous)
+            report.removed = remove_stale(options.out, keep={j.path for j in jobs},
+                                          previous=previous)
         entries = describe_existing(options.out, entries, previous)
         write_atomic(options.out / manifest.NAME, manifest.render(list(entries.values())))
+        write_index(options.out, list(entries.values()), rebuilt={r.job.path for r in report.built},
+                    school=inputs.config.school.name if inputs.config else None)
         cache.save()
 
     report.seconds = time.perf_counter() - start
@@ -152,6 +157,9 @@ def _plan(options: BuildOptions, inputs) -> list[Job]:
         variants = (options.variant or (inputs.config.variant if inputs.config else "standard"),)
     lessons = list(inputs.lessons.values())
     wanted = set(options.lesson_ids)
+    excluded = sorted(wanted & set(inputs.excluded))
+    if excluded:
+        raise BuildError(f"lesson {excluded[0]!r} is not built: {inputs.excluded[excluded[0]]}")
     unknown = wanted - set(inputs.lessons)
     if unknown:
         import difflib

@@ -56,6 +56,8 @@ class Cache:
             if config.school.logo:
                 digest.update(_uri_path(config.school.logo).read_bytes())
         digest.update(repr((self.settings.fillable, self.settings.draft)).encode())
+        # "Lesson at a glance" prints the slide numbers of each activity.
+        digest.update(json.dumps(getattr(self.inputs, "slides", {}), sort_keys=True).encode())
         # compose.build_date puts SOURCE_DATE_EPOCH into every document's date.
         digest.update(f"SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
         digest.update(_fonts_fingerprint().encode())

@@ -14,7 +14,7 @@ from . import GENERATOR
 from .errors import LessonpackError
 from .lessons import KEY_STAGES, TOPICS
 from .plan import VARIANTS
-from .project import Project
+from .project import SCHOOL_FILE, Project, find_school
 
 OUT = "output"
 
@@ -77,11 +77,32 @@ def main(ctx, project_dir, verbose):
     if not verbose:
         logging.getLogger("fontTools").setLevel(logging.ERROR)
     project = Project(project_dir.resolve()) if project_dir else Project.find()
-    ctx.obj = {"project": project, "verbose": verbose}
+    # In a school folder (it holds school.yml) the shipped lessons are built with that
+    # config and its overrides/, into ./output.
+    ctx.obj = {"project": project, "verbose": verbose, "school": find_school()}
 
 
-def _out(project: Project, out: Path | None) -> Path:
-    return (out or (project.root / OUT)).resolve()
+def _out(obj: dict, out: Path | None) -> Path:
+    """--out, else output/ in the school folder, else in the project."""
+    return (out or ((obj.get("school") or obj["project"].root) / OUT)).resolve()
+
+
+def _shown(obj: dict, path: Path) -> str:
+    """A path as the user should see it: relative to the school folder or the project."""
+    school = obj.get("school")
+    if school:
+        try:
+            return Path(path).resolve().relative_to(school).as_posix() or "."
+        except ValueError:
+            pass
+    return obj["project"].shown(path)
+
+
+def _config(obj: dict, config_path: Path | None) -> Path | None:
+    """--config, else the school folder's school.yml."""
+    if config_path:
+        return config_path
+    return obj["school"] / SCHOOL_FILE if obj.get("school") else None
 
 
 @main.command()
@@ -110,7 +131,7 @@ def build(obj, key_stages, lesson_ids, config_path, out, variant, fillable, jobs
 
     project = obj["project"]
     options = BuildOptions(
-        project=project, out=_out(project, out), config_path=config_path,
+        project=project, out=_out(obj, out), config_path=_config(obj, config_path),
         key_stages=key_stages, lesson_ids=lesson_ids, variant=variant, fillable=fillable,
         jobs=jobs or default_jobs(), force=force, keep_going=keep_going, check=not no_check,
         strict=strict, shard=shard)
@@ -118,7 +139,9 @@ def build(obj, key_stages, lesson_ids, config_path, out, variant, fillable, jobs
     report = run_build(options, progress)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(progress.summary(report) + f" → {project.shown(options.out)}/")
+    for rel in report.removed:
+        click.echo(f"removed {rel} (no longer chosen)", err=True)
+    click.echo(progress.summary(report) + f" → {_shown(obj, options.out)}/")
 
 
 @main.command("list")
@@ -132,16 +155,20 @@ def list_(obj, config_path, out):
     from .worker import Settings
 
     project = obj["project"]
+    config_path = _config(obj, config_path)
     inputs = load_inputs(project, Settings(str(project.root), str(config_path) if config_path else None))
-    built = manifest.read(_out(project, out))
+    built = manifest.read(_out(obj, out))
     pages: dict[str, int] = {}
     for entry in built.values():
         if entry.lesson and entry.variant == "standard":
             pages[entry.lesson] = pages.get(entry.lesson, 0) + entry.pages
-    rows = [("id", "key stage", "topic", "title", "pages", "review by")]
+    rows = [("id", "key stage", "topic", "title", "pages", "review by", "source")]
+    source = {None: "shipped", "lesson": "overridden", "sections": "sections overridden",
+              "new": "school's own"}
     for lesson in inputs.lessons.values():
         rows.append((lesson.id, lesson.key_stage, lesson.topic, lesson.title,
-                     str(pages.get(lesson.id, "-")), lesson.review_by.isoformat()))
+                     str(pages.get(lesson.id, "-")), lesson.review_by.isoformat(),
+                     source[lesson.override]))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for n, row in enumerate(rows):
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
@@ -155,7 +182,7 @@ def list_(obj, config_path, out):
 def clean(obj, out):
     """Remove the output folder and caches."""
     project = obj["project"]
-    target = _out(project, out)
+    target = _out(obj, out)
     removed = []
     for path in (target, project.root / "dist", project.root / ".pytest_cache"):
         if path.is_dir():
@@ -165,8 +192,12 @@ def clean(obj, out):
 
 
 from .cli_more import check, coverage, new, release  # noqa: E402  (registers commands)
+from .cli_school import init, override, serve  # noqa: E402
 
 main.add_command(check)
 main.add_command(coverage)
 main.add_command(new)
 main.add_command(release)
+main.add_command(init)
+main.add_command(override)
+main.add_command(serve)

@@ -31,7 +31,10 @@ def check(obj, config_path, strict, fmt):
     from .checks import run_checks
     from .errors import ProblemsFound
 
+    from .cli import _config
+
     project = obj["project"]
+    config_path = _config(obj, config_path)
     try:
         inputs = _inputs(project, config_path, keep_going=True)
         findings = list(inputs.problems) + run_checks(project, inputs, strict=strict)
@@ -77,8 +80,12 @@ def _layout_findings(project, config_path, inputs) -> list:
 @click.pass_obj
 def coverage(obj, config_path):
     """Which curriculum references each key stage covers, and the gaps."""
+    from .cli import _config
+
+    config_path = _config(obj, config_path)
     inputs = _inputs(obj["project"], config_path)
-    for ks in KEY_STAGES:
+    chosen = inputs.config.lessons.key_stages if inputs.config else KEY_STAGES
+    for ks in [k for k in KEY_STAGES if k in chosen]:
         lessons = [l for l in inputs.lessons.values() if l.key_stage == ks]
         refs = {rid: ref for rid, ref in inputs.curriculum.items() if ks in ref.get("key_stages", [])}
         covered = sum(1 for rid in refs if any(rid in l.curriculum for l in lessons))
@@ -90,18 +97,42 @@ def coverage(obj, config_path):
             click.echo(f"  {mark} {rid}: {', '.join(by) if by else 'GAP – no lesson covers this'}")
 
 
+def _topic(ctx, param, value: str) -> str:
+    from .lessons import ID_RE
+
+    if not ID_RE.match(value):
+        raise click.BadParameter(f"{value!r}: use a-z, 0-9 and -, like {', '.join(TOPICS)} "
+                                 "or a topic of your own such as cyberflashing")
+    return value
+
+
 @click.command()
 @click.option("--key-stage", required=True, type=click.Choice(KEY_STAGES))
-@click.option("--topic", required=True, type=click.Choice(TOPICS))
+@click.option("--topic", required=True, callback=_topic,
+              help=f"{', '.join(TOPICS)}, or a topic of your own (a-z, 0-9, -).")
 @click.option("--force", is_flag=True, help="Overwrite an existing lesson.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
-def new(obj, key_stage, topic, force):
-    """Scaffold a lesson with every section and TODO markers for `check`."""
+def new(obj, key_stage, topic, force, config_path):
+    """Scaffold a lesson with every section and TODO markers for `check`.
+
+    In a school folder the lesson goes into overrides/lessons/, never among the shipped ones.
+    """
+    from .cli import _config, _shown
+    from .config import load_config
     from .scaffold import scaffold
 
-    path = scaffold(obj["project"], key_stage, topic, force=force)
-    click.echo(f"created {obj['project'].shown(path)}: fill in every TODO, "
-               "then run `lessonpack check`")
+    config_path = _config(obj, config_path)
+    folder = None
+    if config_path:
+        config = load_config(config_path)
+        if config.overrides is None:
+            from .errors import LessonpackError
+            raise LessonpackError(f"{config_path}: add 'overrides: overrides/' so `new` has "
+                                  "somewhere to put the school's own lessons")
+        folder = config.overrides / "lessons"
+    path = scaffold(obj["project"], key_stage, topic, force=force, folder=folder)
+    click.echo(f"created {_shown(obj, path)}: fill in every TODO, then run `lessonpack check`")
 
 
 @click.command()
@@ -130,7 +161,10 @@ def release(obj, out, merge, jobs, config_path, merge_dirs):
         raise click.UsageError("folders are only taken with --merge: release --merge " +
                                " ".join(str(d) for d in merge_dirs))
     project = obj["project"]
+    from .cli import _config
+
     zip_path, count = make_release(project, out=out, merge=list(merge_dirs),
-                                   jobs=jobs or default_jobs(), config_path=config_path,
+                                   jobs=jobs or default_jobs(), config_path=_config(obj, config_path),
+                                   home=obj.get("school") or project.root,
                                    echo=lambda line: click.echo(line, err=True))
     click.echo(f"released {count} documents → {project.shown(zip_path)}")

@@ -16,12 +16,14 @@ from .lessons import AGES, KEY_STAGES, Lesson
 from .markdown import GUIDE, TEACHER, WORKSHEET, render_body
 from .plan import Job
 from .qr import qr_data_uri
+from .timings import activities
 
 KS_NAMES = {"ks1": "Key Stage 1", "ks2": "Key Stage 2", "ks3": "Key Stage 3", "ks4": "Key Stage 4"}
 TEMPLATE_OF = {"worksheet": "worksheet.html", "teacher-notes": "teacher-notes.html",
                "pack": "pack.html", "parents-guide": "guide.html",
                "parents-letter": "letter.html", "slides": "slides.html"}
 ADULT_HELPLINES = ("nspcc", "police-emergency")
+STAFF_HELPLINES = ("posh", "marie-collins")
 ALWAYS = "childline"
 
 
@@ -37,7 +39,9 @@ class Inputs:
     draft: bool = False
     fillable: bool = False
     paper: str = "A4"
+    slides: dict = field(default_factory=dict)   # lesson id → {activity title: "3–5"}
     problems: list[Problem] = field(default_factory=list)
+    excluded: dict[str, str] = field(default_factory=dict)   # lesson id → why it is not chosen
 
 
 @dataclass
@@ -105,6 +109,8 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
         contacts=config.contacts if config else [],
         safeguarding=inputs.safeguarding,
         adult_helplines=[inputs.registry[h] for h in ADULT_HELPLINES if h in inputs.registry],
+        staff_helplines=[inputs.registry[h] for h in STAFF_HELPLINES if h in inputs.registry],
+        step_out=config.step_out if config else None,
     )
     problems: list[Problem] = []
     bodies: list = []
@@ -185,17 +191,27 @@ def _lesson_context(lesson: Lesson, kind: str, inputs: Inputs, problems: list[Pr
     problems.extend(rendered.problems)
     bodies.append(rendered)
     reassurance_key = "parents" if lesson.is_guide else lesson.key_stage
-    extra = {}
-    if kind == "teacher-notes":
-        # "Lesson at a glance" names the slides of each activity.
-        extra["slides"] = deck_for(lesson, inputs, [], []).numbers_by_activity()
-    return dict(extra,
+    return dict(
         lesson=lesson, body=Markup(rendered.html), kind=kind,
         helplines=helplines_for(lesson, inputs.registry, with_qr=kind != "teacher-notes"),
         reassurance=inputs.safeguarding["reassurance"][reassurance_key],
         curriculum=[{"id": c, "title": inputs.curriculum.get(c, {}).get("title", c)}
                     for c in lesson.curriculum],
+        # "Lesson at a glance": the timed activities, and the slides each one uses
+        # ({activity title: "3–5"}; empty until the lesson has slides, printed as "–").
+        activities=activities(lesson) if not lesson.is_guide else [],
+        slides=dict(inputs.slides.get(lesson.id, {})),
     )
+
+
+def slide_numbers(inputs: Inputs) -> dict[str, dict[str, str]]:
+    """Lesson id → {activity title: "3–5"}: the slides of each activity, for the teacher
+    notes' "Lesson at a glance" (a lesson whose body cannot be converted has none)."""
+    out = {}
+    for lesson in inputs.lessons.values():
+        if not lesson.is_guide:
+            out[lesson.id] = deck_for(lesson, inputs, [], []).numbers_by_activity()
+    return out
 
 
 def deck_for(lesson: Lesson, inputs: Inputs, problems: list[Problem], bodies: list):

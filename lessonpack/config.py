@@ -8,6 +8,8 @@ then fails, once.  Paths are relative to the config file.
 
 from __future__ import annotations
 
+import re
+
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,14 @@ class School:
 
 
 @dataclass(frozen=True)
+class StepOut:
+    """Where a pupil can go if the lesson becomes too much, and who follows up."""
+
+    place: str
+    follow_up: str | None = None
+
+
+@dataclass(frozen=True)
 class Selection:
     key_stages: tuple[str, ...] = KEY_STAGES
     include: tuple[str, ...] = ()
@@ -58,6 +68,7 @@ class SchoolConfig:
     overrides: Path | None = None
     variant: str = "standard"
     paper: str = "A4"
+    step_out: StepOut | None = None
 
     @property
     def dir(self) -> Path:
@@ -77,9 +88,46 @@ SCHEMA = {
     "overrides": (str, "folder with templates/ and lessons/ that replace the built-ins"),
     "variant": (str, f"one of {', '.join(VARIANTS)}"),
     "paper": (str, "A4 or letter"),
+    # A string (the place) or a mapping; printed in every teacher-notes safeguarding box.
+    "step_out": {"place": (str, "where a pupil can go if the lesson becomes too much"),
+                 "follow_up": (str, "who checks on them afterwards")},
 }
-REQUIRED = {"school": ("name",), "dsl": ("name",), "deputy_dsl": ("name",), "contacts": ("name",)}
+REQUIRED = {"step_out": ("place",), "school": ("name",), "dsl": ("name",), "deputy_dsl": ("name",), "contacts": ("name",)}
+SHORTHAND = ("step_out",)   # mappings that may be written as a single string (their first key)
 TYPE_NAMES = {str: "text", list: "a list", dict: "a mapping"}
+
+
+TEN_DIGIT_PREFIXES = ("0800", "016977")
+EXTENSION_RE = re.compile(r"\s*(?:ext\.?|extension|x)\s*\d{1,5}\s*$", re.I)
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+def phone_problem(text: str) -> str | None:
+    """Why `text` is not a UK phone number (0 + 9 or 10 digits, or +44), or None."""
+    number = EXTENSION_RE.sub("", text)
+    digits = re.sub(r"[\s()\-.]", "", number)
+    if digits.startswith("+44"):
+        digits = "0" + digits[3:].lstrip("0")
+    letters = re.findall(r"[A-Za-z]", digits)
+    if letters:
+        hint = " (did you mean 0?)" if set(letters) <= {"O", "o"} else ""
+        return f"{text!r} contains the letter {letters[0]!r}{hint}; a phone number has only digits"
+    # UK numbers have 11 digits; only a few ranges (some 0800 numbers, Brampton's 016977)
+    # have 10, so a digit dropped from an ordinary number is caught.
+    short_ok = digits.startswith(TEN_DIGIT_PREFIXES) and len(digits) == 10
+    if not digits.isdigit() or not digits.startswith("0") or not (len(digits) == 11 or short_ok):
+        return (f"{text!r} is not a UK phone number: expected 11 digits starting with 0, "
+                f"like 01632 960000 (it has {sum(c.isdigit() for c in digits)})")
+    return None
+
+
+def email_problem(text: str) -> str | None:
+    """Why `text` is not an email address, or None."""
+    return None if EMAIL_RE.match(text.strip()) else \
+        f"{text!r} is not an email address (expected something like dsl@school.sch.uk)"
+
+
+CONTACT_SHAPES = {"phone": phone_problem, "email": email_problem}
 
 
 class _Validator:
@@ -107,6 +155,8 @@ class _Validator:
                 self.add(dotted, f"unknown key ({hint})")
                 continue
             spec = schema[key]
+            if isinstance(spec, dict) and key in SHORTHAND and isinstance(value, str) and value.strip():
+                continue  # `step_out: "the quiet room"` is short for `step_out: {place: …}`
             if isinstance(spec, dict):
                 self.mapping(value, spec, dotted, REQUIRED.get(key, ()))
             elif isinstance(spec[0], list):
@@ -116,9 +166,15 @@ class _Validator:
                 for i, item in enumerate(value):
                     self.mapping(item, spec[0][0], f"{dotted}.{i}", REQUIRED.get(key, ()))
             elif spec[0] is str and isinstance(value, (int, float)) and not isinstance(value, bool):
-                continue  # a phone number written without quotes is still a phone number
+                if key == "phone":  # YAML read it as a number, so a leading 0 is already lost
+                    self.add(dotted, f"write the number in quotes, like \"0{value}\" "
+                                     "(without them the leading 0 is lost)")
             elif not isinstance(value, spec[0]) or value in ("", None):
                 self.add(dotted, f"expected {TYPE_NAMES[spec[0]]} ({spec[1]}), got {_describe(value)}")
+            elif key in CONTACT_SHAPES:
+                problem = CONTACT_SHAPES[key](value)
+                if problem:
+                    self.add(dotted, problem)
         for key in required:
             if isinstance(data, dict) and key not in data:
                 self.add(prefix, f"missing '{key}'")
@@ -214,10 +270,15 @@ def load_config(path: Path, *, known_lessons: set[str] | None = None) -> SchoolC
             return None
         return Person(**{k: (str(v) if v is not None else None) for k, v in raw.items()})
 
+    raw_step_out = value("step_out")
+    step_out = StepOut(place=raw_step_out.strip()) if isinstance(raw_step_out, str) else \
+        StepOut(place=str(raw_step_out["place"]),
+                follow_up=str(raw_step_out["follow_up"]) if raw_step_out.get("follow_up") else None) \
+        if isinstance(raw_step_out, dict) else None
     contacts = tuple(person(f"contacts.{i}") for i in range(len(value("contacts", []) or [])))
     return SchoolConfig(
         path=path.resolve(),
         school=School(name=str(value("school.name")), logo=logo_uri),
         dsl=person("dsl"), deputy_dsl=person("deputy_dsl"), contacts=contacts,
         lessons=Selection(key_stages=tuple(key_stages), **selection),
-        overrides=overrides_path, variant=variant, paper=paper)
+        overrides=overrides_path, variant=variant, paper=paper, step_out=step_out)

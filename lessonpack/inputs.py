@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .compose import Inputs
+from .compose import Inputs, slide_numbers
 from .config import load_config
 from .errors import ProblemsFound
 from .helplines import load_registry
@@ -36,10 +36,25 @@ def load_inputs(project: Project, settings, *, keep_going: bool = False) -> Inpu
     if config:
         config = load_config(Path(settings.config_path), known_lessons={l.id for l in lessons})
     chosen = {l.id: l for l in lessons if _chosen(l, config, settings)}
-    return Inputs(lessons=chosen, registry=registry, safeguarding=safeguarding,
-                  curriculum=curriculum, config=config, draft=settings.draft,
-                  fillable=settings.fillable, paper=config.paper if config else "A4",
-                  problems=problems)
+    excluded = {l.id: _why_not(l, config, settings) for l in lessons if l.id not in chosen}
+    inputs = Inputs(lessons=chosen, registry=registry, safeguarding=safeguarding,
+                    curriculum=curriculum, config=config, draft=settings.draft,
+                    fillable=settings.fillable, paper=config.paper if config else "A4",
+                    problems=problems, excluded=excluded)
+    inputs.slides = slide_numbers(inputs)    # "Lesson at a glance" names each activity's slides
+    return inputs
+
+
+def _why_not(lesson, config, settings) -> str:
+    """Why a lesson is not chosen, in words a PSHE lead can act on."""
+    if settings.key_stages and lesson.key_stage not in settings.key_stages:
+        return f"only {', '.join(settings.key_stages)} was asked for"
+    where = config.path.name if config else "the config"
+    if config and lesson.id in config.lessons.exclude:
+        return f"{where} excludes it (lessons.exclude)"
+    if config and lesson.key_stage not in config.lessons.key_stages:
+        return f"{where} does not choose {lesson.key_stage} (lessons.key_stages)"
+    return f"{where} does not include it (lessons.include)"
 
 
 def _chosen(lesson, config, settings) -> bool:

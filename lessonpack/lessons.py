@@ -43,6 +43,12 @@ class Lesson:
     lines: dict[str, int] = field(default_factory=dict)
     duration_minutes: int | None = None
     sha256: str = ""
+    text: str = ""                  # the whole source (front matter and body) as parsed
+    based_on: str | None = None     # a school override: stamp of the shipped file it was made from
+    origins: list[tuple[str, int]] | None = None   # a section override: (file, line) per line
+    override: str | None = None     # None (shipped), "lesson" (whole file), "sections", "new"
+    shipped_stamp: str | None = None  # stamp of the shipped file an override replaces
+    based_on_line: int | None = None  # in the override file (a merged lesson's lines are the shipped file's)
     resources: list[str] = field(default_factory=list)
     key_questions: list[str] = field(default_factory=list)
     key_messages: list[str] = field(default_factory=list)
@@ -115,9 +121,11 @@ def _key_stage(value) -> str | None:
 
 
 def _topic(value) -> str | None:
-    if value not in TOPICS + PARENT_TOPICS:
-        return f"unknown topic {value!r} (expected {', '.join(TOPICS + PARENT_TOPICS)})"
-    return None
+    # A school may add lessons on topics of its own (cyberflashing, say): any id-shaped word.
+    if value in TOPICS + PARENT_TOPICS or (isinstance(value, str) and ID_RE.match(value)):
+        return None
+    return (f"{value!r} is not a valid topic: use a-z, 0-9 and -, like "
+            f"{', '.join(TOPICS)} or a topic of your own such as cyberflashing")
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,9 @@ SCHEMA: dict[str, Key] = {
     "resources": Key(_str_list, "what the teacher needs ready", optional=True),
     "key_questions": Key(_str_list, "questions to ask during the lesson", optional=True),
     "key_messages": Key(_str_list, "what every pupil should leave knowing", optional=True),
+    # A school's override of a shipped lesson: the version it was made from (`check` warns
+    # when the shipped lesson has changed since).
+    "based_on": Key(_text, "stamp of the shipped lesson this override was made from", optional=True),
 }
 
 
@@ -164,15 +175,26 @@ def split_front_matter(text: str, shown: str) -> tuple[str, str, int]:
     raise LessonError([Problem(shown, 1, "front matter is not closed: add a '---' line after it")])
 
 
-def parse_lesson(path: Path, shown: str, *, known_helplines=None) -> Lesson:
-    """Read one lesson file; raises LessonError listing every problem in it."""
-    from .yamlfile import parse_yaml, read_text
+def read_lesson_text(path: Path, shown: str) -> str:
+    """A lesson file's text, bounded; raises LessonError when unreadable or empty."""
+    from .yamlfile import read_text
 
     text, problems = read_text(path, shown, limit=MAX_LESSON_BYTES)
     if text is None:
         raise LessonError(problems)
     if not text.strip():
         raise LessonError([Problem(shown, 1, "file is empty; start from `lessonpack new`")])
+    return text
+
+
+def parse_lesson(path: Path, shown: str, *, known_helplines=None, text: str | None = None
+                 ) -> Lesson:
+    """Read one lesson file (or parse `text` as that file); raises LessonError listing
+    every problem in it."""
+    from .yamlfile import parse_yaml
+
+    if text is None:
+        text = read_lesson_text(path, shown)
     raw, body, body_line = split_front_matter(text, shown)
     data, lines, problems = parse_yaml(raw, shown, first_line=2)
     if problems:
@@ -200,6 +222,7 @@ def parse_lesson(path: Path, shown: str, *, known_helplines=None) -> Lesson:
         objectives=list(data.get("objectives", [])), keywords=keywords,
         signposting=list(data["signposting"]), curriculum=list(data["curriculum"]),
         sources=list(data["sources"]), reviewed=data["reviewed"], review_by=data["review_by"],
+        based_on=str(data["based_on"]) if data.get("based_on") is not None else None, text=text,
         resources=list(data.get("resources", [])),
         key_questions=list(data.get("key_questions", [])),
         key_messages=list(data.get("key_messages", [])),
@@ -294,10 +317,13 @@ def discover(lesson_roots: list[Path], project_root: Path) -> tuple[dict[str, Pa
 
 
 def _shown(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
+    """Relative to the project, else to the current folder (a school folder), else whole."""
+    for base in (root, Path.cwd()):
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return str(path)
 
 
 def load_lessons(lesson_roots: list[Path], project_root: Path, *, known_helplines=None,
@@ -307,13 +333,18 @@ def load_lessons(lesson_roots: list[Path], project_root: Path, *, known_helpline
     With keep_going, returns the lessons that loaded and the problems of the rest.
     """
     files, problems = discover(lesson_roots, project_root)
+    shipped_root = lesson_roots[0] if lesson_roots else None
     lessons: list[Lesson] = []
     claims: dict[str, list[tuple[bool, str, int | None]]] = {}   # id → (loaded, file, line)
     for rel in sorted(files):
         path = files[rel]
         shown = _shown(path, project_root)
+        shipped = shipped_root / rel if shipped_root is not None else None
+        if shipped is not None and shipped == path:
+            shipped = None
         try:
-            lesson = parse_lesson(path, shown, known_helplines=known_helplines)
+            lesson = _load_one(path, shown, shipped if shipped and shipped.is_file() else None,
+                               project_root, known_helplines)
         except LessonError as exc:
             problems.extend(exc.problems)
             declared = getattr(exc, "declared", None)
@@ -335,8 +366,58 @@ def load_lessons(lesson_roots: list[Path], project_root: Path, *, known_helpline
     return sorted(lessons, key=sort_key), problems
 
 
+def _load_one(path: Path, shown: str, shipped: Path | None, project_root: Path,
+              known_helplines) -> Lesson:
+    """One lesson file: shipped, a school's own, a whole-file or a section override."""
+    from .overrides import SECTION_KEYS, merge, stamp
+    from .yamlfile import parse_yaml
+
+    text = read_lesson_text(path, shown)
+    raw, body, body_line = split_front_matter(text, shown)
+    data, lines, problems = parse_yaml(raw, shown, first_line=2)
+    if not problems and isinstance(data, dict) and "sections_of" in data:
+        extra = [k for k in data if k not in SECTION_KEYS]
+        if extra:
+            problems = [Problem(shown, lines.get(extra[0], 2), f"front matter '{extra[0]}': a section "
+                                f"override takes only {' and '.join(SECTION_KEYS)}; to change the "
+                                "front matter, override the whole lesson")]
+        elif shipped is None:
+            problems = [Problem(shown, lines.get("sections_of", 2),
+                                f"front matter 'sections_of': there is no shipped lesson at this "
+                                f"path to take sections from (expected {path.parent.name}/{path.name})")]
+        if problems:
+            raise LessonError(problems)
+        shipped_shown = _shown(shipped, project_root)
+        shipped_text = read_lesson_text(shipped, shipped_shown)
+        front_end = split_front_matter(shipped_text, shipped_shown)[2] - 1
+        merged = merge(shipped_text, shipped_shown, body, shown, body_line, front_end)
+        if merged.problems:
+            raise LessonError(merged.problems)
+        lesson = parse_lesson(path, shown, known_helplines=known_helplines, text=merged.text)
+        if data.get("sections_of") != lesson.id:
+            raise LessonError([Problem(shown, lines.get("sections_of", 2),
+                                       f"front matter 'sections_of': {data.get('sections_of')!r} but "
+                                       f"{shipped_shown} is {lesson.id!r}")])
+        lesson.origins, lesson.override = merged.origins, "sections"
+        lesson.based_on = str(data["based_on"]) if data.get("based_on") is not None else None
+        lesson.based_on_line = lines.get("based_on", lines.get("sections_of", 2))
+        lesson.shipped_stamp = stamp(shipped_text)
+        return lesson
+    lesson = parse_lesson(path, shown, known_helplines=known_helplines, text=text)
+    if shipped is not None:
+        lesson.override = "lesson"
+        lesson.based_on_line = lesson.line_of("based_on") or 2
+        lesson.shipped_stamp = stamp(read_lesson_text(shipped, _shown(shipped, project_root)))
+    elif lesson.based_on is None and path.parent.parent.name == "lessons" and \
+            path.parent.parent.parent.name == "overrides":
+        lesson.override = "new"
+    return lesson
+
+
 def sort_key(lesson: Lesson) -> tuple:
     """Key stage order, then the topics in teaching order."""
     order = KEY_STAGES + (PARENTS,)
     topics = TOPICS + PARENT_TOPICS
-    return (order.index(lesson.key_stage), topics.index(lesson.topic), lesson.id)
+    # A school's own topics come after ours, in id order.
+    rank = topics.index(lesson.topic) if lesson.topic in topics else len(topics)
+    return (order.index(lesson.key_stage), rank, lesson.id)

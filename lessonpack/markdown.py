@@ -26,6 +26,9 @@ from .helplines import REF_RE, Registry
 
 WORKSHEET, TEACHER, GUIDE = "worksheet", "teacher", "guide"
 AUDIENCE_OF = {"student": {WORKSHEET, GUIDE}, "teacher": {TEACHER}, "answer": {TEACHER}}
+# Pupils' text the teacher notes print as well, marked as the pupils' task beside its
+# model answer (lessonpack/taskpairs.py); it stays pupils' text for the checks.
+ALSO_SHOWN_TO = {"student": {TEACHER}}
 CONTAINERS = ("student", "teacher", "answer", "ticks", "sort", "scenario", "remember")
 VOID = ("lines", "box", "trusted-adults", "slide")
 KINDS = CONTAINERS + VOID
@@ -198,7 +201,8 @@ class _FencedDiv(BlockProcessor):
                 if opened and "\n" not in stripped and opened.group(1).lower() not in VOID:
                     depth += 1
             inner.append(block)
-        if self.ext.audience not in AUDIENCE_OF.get(kind, {self.ext.audience}):
+        if self.ext.audience not in AUDIENCE_OF.get(kind, {self.ext.audience}) | \
+                ALSO_SHOWN_TO.get(kind, set()):
             if self.ext.slides:  # where teacher text was: its speaker notes go to this slide
                 parent.append(etree.Element("div", {"class": "slide-notes"}))
             return
@@ -333,6 +337,9 @@ class LessonExtension(Extension):
         md.inlinePatterns.register(_HelplineRef(self.registry), "lessonpack_helpline", 185)
         md.treeprocessors.register(_SafeResources(md, self), "lessonpack_resources", 5)
         md.treeprocessors.register(_FieldTitles(md), "lessonpack_field_titles", 4)
+        if self.audience == TEACHER:
+            from .taskpairs import TaskPairs
+            md.treeprocessors.register(TaskPairs(md), "lessonpack_task_pairs", 6)
         md.treeprocessors.register(_Capture(md, self), "lessonpack_capture", -10)
 
     def refused(self, url: str, reason: str, code: str = "unsafe-url") -> None:

@@ -5,8 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The lessonpack checkout itself: its templates/ and data/ are the built-in fallback.
-HOME = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+#: Where the shipped lessons, templates and data are: inside an installed package
+#: (lessonpack/shipped/, copied there by setup.py), else the checkout itself.
+HOME = _PACKAGE / "shipped" if (_PACKAGE / "shipped" / "data" / "helplines.yml").is_file() \
+    else _PACKAGE.parent
+#: A school folder (made by `lessonpack init`) is a folder holding this file.
+SCHOOL_FILE = "school.yml"
+
+
+def find_school(start: Path | None = None) -> Path | None:
+    """The current folder when it is a school folder (holds school.yml), else None."""
+    here = Path(start or Path.cwd()).resolve()
+    return here if (here / SCHOOL_FILE).is_file() else None
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,11 @@ class Project:
         """A data file: the project's own, else the built-in one."""
         own = self.root / "data" / name
         return own if own.is_file() else HOME / "data" / name
+
+    def doc(self, name: str) -> Path:
+        """A file of docs/ (the cast list): the project's own, else the shipped one."""
+        own = self.root / "docs" / name
+        return own if own.is_file() else HOME / "docs" / name
 
     @property
     def templates(self) -> Path:

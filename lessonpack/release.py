@@ -20,6 +20,7 @@ from . import GENERATOR, __version__, manifest
 from .archive import make_zip, sha256sums
 from .errors import Problem, ReleaseError
 from .lessons import AGES
+from .index import NAME as INDEX, THUMBS, write_index
 from .manifest import Entry
 from .project import Project
 from .writer import write_atomic
@@ -52,18 +53,20 @@ def zip_name() -> str:
 
 def make_release(project: Project, *, out: Path | None = None, merge: list[Path] | None = None,
                  jobs: int = 1, config_path: Path | None = None,
-                 echo: Echo | None = None) -> tuple[Path, int]:
-    """Build (or merge shard folders), then zip; returns (zip path, documents in it)."""
+                 echo: Echo | None = None, home: Path | None = None) -> tuple[Path, int]:
+    """Build (or merge shard folders), then zip into home/dist (default the project's);
+    returns (zip path, documents in it)."""
     echo = echo or (lambda line: None)
     merge = [Path(d).resolve() for d in merge or []]
-    folder = Path(out).resolve() if out else (project.root / DIST / BUILD).resolve()
+    home = Path(home or project.root)
+    folder = Path(out).resolve() if out else (home / DIST / BUILD).resolve()
     _prepare(project, folder, sources=merge, ours=out is None)
     if merge:
         entries = merge_shards(project, merge, folder, config_path=config_path, echo=echo)
     else:
         entries = _build_all(project, folder, jobs=jobs, config_path=config_path, echo=echo)
     files = release_files(folder, entries)
-    target = project.root / DIST / zip_name()
+    target = home / DIST / zip_name()
     # One top folder, so unzipping never scatters files into the teacher's Downloads.
     write_atomic(target, make_zip(files, prefix=release_name() + "/"))
     log.info("wrote %s with %d documents", target, len(entries))
@@ -158,6 +161,7 @@ def merge_shards(project: Project, shards: list[Path], folder: Path, *,
         echo(f"merged {count} documents from {shard.name}/")
     entries = {path: entry for path, (entry, _) in merged.items()}
     write_atomic(folder / manifest.NAME, manifest.render(list(entries.values())))
+    write_index(folder, list(entries.values()), rebuilt=set(entries))
     return entries
 
 
@@ -241,6 +245,10 @@ def release_files(folder: Path, entries: dict[str, Entry]) -> dict[str, bytes]:
     if problems:
         raise ReleaseError("the release folder changed while it was being zipped.", problems)
     files[manifest.NAME] = manifest.render(list(entries.values()))
+    # The offline index and its thumbnails, as the build wrote them.
+    for path in [folder / INDEX] + sorted((folder / THUMBS).rglob("*.png")):
+        if path.is_file():
+            files[path.relative_to(folder).as_posix()] = path.read_bytes()
     files["README.txt"] = readme(list(entries.values())).encode("utf-8")
     files["SHA256SUMS"] = sha256sums(files)
     return files

@@ -1,7 +1,10 @@
 """`lessonpack new`: a lesson skeleton with every section and TODO markers.
 
 `check` reports every TODO line, so a scaffold cannot be printed by accident
-until each one is filled in.
+until each one is filled in.  The skeleton already has what `check` asks for once
+filled: timed activities adding up to the lesson, one `::: baseline`, the "Lesson at a
+glance" lists, a public source.  It prints no "never your fault" box of its own: every
+worksheet gets the automatic Remember box.
 """
 
 from __future__ import annotations
@@ -21,93 +24,101 @@ key_stage: {ks}
 topic: {topic}
 duration_minutes: 60
 objectives:
-  - "I can TODO: what pupils will be able to do"
+  - "I can TODO: say what pupils will be able to do"
 keywords:
   - "TODO: a new word: what it means, in words for this age"
 signposting: [{signposting}]
 curriculum: [{curriculum}]
 sources:
-  - "TODO: where the facts come from (shared/reference/safeguarding-facts.md §…)"
+  - "TODO: the public page each fact comes from, as Name – Title: https://… (for example NSPCC – Keeping children safe online: https://www.nspcc.org.uk)"
+resources:
+  - "TODO: Worksheet (one per pupil)"
+  - "TODO: Anonymous question box"
+key_questions:
+  - "TODO: A question to ask the class?"
+key_messages:
+  - "TODO: A message every pupil should leave with."
 reviewed: {today}
 review_by: {review_by}
 ---
 
-## Starter
+## Starter {{10 min}}
 
 ::: teacher
-TODO: how to run the starter (5–10 minutes). Remind the class of the ground rules.
+TODO: how to run the starter. Revisit the ground rules (see the safeguarding box).
+Pupils fill in the table first; they fill it in again at the end.
+:::
+
+::: baseline
+- TODO: A short statement pupils think is true or false.
+- TODO: Another statement.
+- TODO: A third statement.
+:::
+
+::: answer
+TODO: The answer to each statement.
+:::
+
+## Activity 1: TODO {{20 min}}
+
+::: scenario TODO: a story about a made-up character
+TODO: A short story about one made-up character (pick a name from docs/cast.md).
 :::
 
 ::: student
-TODO: a short starter task for pupils.
-
-::: lines 2
-:::
-
-## Activity 1: TODO
-
-::: scenario TODO: a fictional character's story
-TODO: a short story with fictional characters ("What could Sam do?").
-:::
-
-::: student
-TODO: a question about the story.
+TODO: A question about the story.
 
 ::: lines 3
 :::
 
 ::: answer
-TODO: model answers.
+TODO: A model answer.
 :::
 
-## Activity 2: TODO
+## Activity 2: TODO {{20 min}}
 
 ::: student
-TODO: sort each card into safe, not sure or unsafe.
+TODO: Sort each card into safe, not sure or unsafe.
 
 ::: sort
-- TODO: a card
-- TODO: another card
+- TODO: A card.
+- TODO: Another card.
 :::
 :::
 
 ::: answer
-TODO: model answers.
+TODO: The model answers.
 :::
 
-## Plenary
+## What I know now {{10 min}}
 
-TODO: the key message, in words for this age.
+TODO: The key message, in words for this age.
 
-::: remember
-It is never your fault. You will not be in trouble for telling.
+::: teacher
+TODO: Pupils fill in the table from the start again. Say how to read the change.
 :::
 
 ::: teacher
 ## Teacher notes
 
-### Before you teach
-TODO: ground rules for this lesson, distancing, the anonymous question box.
-
 ### Likely questions
-TODO: questions pupils may ask, with suggested answers.
+TODO: Questions pupils may ask, with suggested answers.
 
 ### Signs a child may need help
-TODO: what to look for, and what to do: listen, don't promise secrecy, record the
+TODO: What to look for, and what to do: listen, don't promise secrecy, record the
 child's own words, tell the DSL the same day.
 
 ### Adapting for SEND
-TODO: how to adapt the lesson.
-
-This lesson is written for England's curriculum; the helplines work across the UK.
+TODO: How to adapt the lesson.
 :::
 """
 
 
 def scaffold(project: Project, key_stage: str, topic: str, *, force: bool = False,
-             today: dt.date | None = None) -> Path:
-    """Write lessons/<ks>/<topic>.md from the template; refuse to overwrite unless forced."""
-    path = project.lessons / key_stage / f"{topic}.md"
+             today: dt.date | None = None, folder: Path | None = None) -> Path:
+    """Write <ks>/<topic>.md under folder (default the project's lessons/) from the
+    template; refuse to overwrite unless forced."""
+    path = (folder or project.lessons) / key_stage / f"{topic}.md"
     if path.exists() and not force:
         raise LessonpackError(f"{project.shown(path)} already exists (use --force to overwrite it)")
     today = today or dt.date.today()

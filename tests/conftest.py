@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import textwrap
@@ -14,6 +15,13 @@ from lessonpack.cli import main
 from lessonpack.project import HOME
 
 REPO = HOME
+
+
+class FLOW(list):
+    """A front matter list written on one line (a JSON list is YAML flow style)."""
+
+
+FLOW_KEYS = ("resources", "key_questions", "key_messages")
 
 
 def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | None = None,
@@ -29,15 +37,24 @@ def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | No
         "keywords": ["trusted adult: a grown-up who helps you"],
         "signposting": signposting,
         "curriculum": ["rshe-p-online-relationships"],
-        "sources": ["safeguarding-facts.md §2"],
+        "sources": ["Childline – About Childline: https://www.childline.org.uk"],
         "reviewed": "2026-11-25", "review_by": "2027-09-01",
+        # "Lesson at a glance": last, one line each, so the lines above keep their numbers
+        "resources": FLOW(["Worksheet (one per pupil)"]),
+        "key_questions": FLOW(["Who could Sam tell?"]),
+        "key_messages": FLOW(["You can always tell a grown-up you trust."]),
     }
+    meta.update({k: FLOW(v) for k, v in front.items() if k in FLOW_KEYS and isinstance(v, list)})
+    front = {k: v for k, v in front.items() if not (k in FLOW_KEYS and isinstance(v, list))}
     meta.update(front)
+    meta.update({k: meta.pop(k) for k in FLOW_KEYS if k in meta})   # always last
     lines = ["---"]
     for key, value in meta.items():
         if value is None:
             continue
-        if isinstance(value, list):
+        if isinstance(value, FLOW):
+            lines.append(f"{key}: {json.dumps(list(value), ensure_ascii=False)}")
+        elif isinstance(value, list):
             lines.append(f"{key}:")
             lines += [f"  - {v!r}" if isinstance(v, str) else f"  - {v}" for v in value]
         else:
@@ -68,6 +85,14 @@ def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | No
             It is never your fault. You will not be in trouble for telling.
             """)
     return "\n".join(lines) + "\n" + body
+
+
+def public_sources(text: str) -> str:
+    """A shipped lesson whose sources still cite the internal reference file, with public
+    addresses instead (check requires them; the lessons are being rewritten)."""
+    import re
+    return re.sub(r"^  - .*(§|\.md).*$", '  - "NSPCC – Keeping children safe: https://www.nspcc.org.uk"',
+                  text, flags=re.M)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pikepdf
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO, lesson_md, pdf_text
+from conftest import REPO, lesson_md, pdf_text, public_sources
 from lessonpack.checks import accessibility
 from lessonpack.cli import main
 from lessonpack.helplines import load_registry
@@ -66,7 +66,8 @@ def built(tmp_path_factory) -> Path:
     (root / "lessons/parents").mkdir()
     shutil.copytree(REPO / "data", root / "data")
     (root / "lessons/ks2/grooming.md").write_text(lesson_md(body=BODY), encoding="utf-8")
-    shutil.copy(REPO / "lessons/parents/parents-guide.md", root / "lessons/parents/parents-guide.md")
+    guide = (REPO / "lessons/parents/parents-guide.md").read_text(encoding="utf-8")
+    (root / "lessons/parents/parents-guide.md").write_text(public_sources(guide), encoding="utf-8")
     (root / "school").mkdir()
     shutil.copy(REPO / "examples/crest.svg", root / "school/crest.svg")
     (root / "school/school.yml").write_text(

@@ -60,7 +60,8 @@ def test_release_zip_holds_exactly_the_documents_and_their_checksums(released, t
     assert names == sorted(names)
     assert all(n.startswith(PREFIX) for n in names)
     inside = {n[len(PREFIX):] for n in names}
-    assert inside == PDFS | {"manifest.json", "SHA256SUMS", "README.txt"}
+    thumbs = {"thumbnails/" + p[:-len(".pdf")] + ".png" for p in PDFS}
+    assert inside == PDFS | thumbs | {"manifest.json", "SHA256SUMS", "README.txt", "index.html"}
     assert not any(".lessonpack-cache" in n or n.endswith(".tmp") or "/." in n for n in names)
 
     # SHA256SUMS: sha256sum format, sorted, covering every other file, all correct

@@ -196,9 +196,9 @@ INPUTS = {
     "blank-file": ("\n\n   \n", [f"{LESSON}:1: file is empty"]),
     "just-over-the-limit": (OVER_LIMIT, [f"{LESSON}: file is 257 KiB; the limit is 256 KiB"]),
     "unclosed-block": (lesson_md(body="## Starter\n\nFor everyone.\n\n::: teacher\nTeacher only.\n"),
-                       [f"{LESSON}:25: '::: teacher' is never closed"]),
+                       [f"{LESSON}:28: '::: teacher' is never closed"]),
     "stray-close": (lesson_md(body="## Starter\n\nFor everyone.\n:::\n"),
-                    [f"{LESSON}:24: ':::' closes no open block"]),
+                    [f"{LESSON}:27: ':::' closes no open block"]),
 }
 
 
@@ -384,7 +384,7 @@ def test_unsafe_urls_in_markdown_are_refused(url, kind, make_project, cli, seede
     before = seeded(root)
     # --no-check: the checks refuse these too; here the renderer alone must refuse them.
     result = cli(root, "build", "--jobs", "1", "--no-check")
-    assert_refused(result, before, root, f"{LESSON}:25: unsafe-url: {url!r}: ")
+    assert_refused(result, before, root, f"{LESSON}:28: unsafe-url: {url!r}: ")
 
 
 def test_jinja_typed_in_a_lesson_never_runs(make_project, cli):

@@ -33,7 +33,7 @@ class Subject:
     def printed_front_matter(self) -> list[tuple[int, str]]:
         """(file line, text) of the front matter pupils read too: title, objectives, keywords,
         and the key messages their slides show."""
-        lines = self.lesson.path.read_text(encoding="utf-8").split("\n")
+        lines = (self.lesson.text or self.lesson.path.read_text(encoding="utf-8")).split("\n")
         keys = [k for k in self.lesson.lines if k == "title" or
                 k.split(".")[0] in ("objectives", "keywords", "key_messages") and "." in k]
         return sorted({(self.lesson.lines[k], lines[self.lesson.lines[k] - 1]) for k in keys})
@@ -92,22 +92,30 @@ def prepare(project, inputs, templates) -> tuple[list[Subject], list[Problem]]:
 def run_checks(project, inputs, *, strict: bool = False, on: dt.date | None = None) -> list[Problem]:
     """Every finding on the chosen lessons, errors and warnings, sorted by place."""
     from ..render import Templates
-    from . import (accessibility, blame, frontmatter, freshness, language, leaks, numbers,
-                   readability, signposting)
+    from ..overrides import remap
+    from . import (accessibility, blame, drawing, frontmatter, freshness, language, leaks,
+                   numbers, overrides as school_overrides, readability, signposting)
 
     config = inputs.config
     overrides = [config.overrides / "templates"] if config and config.overrides else []
     templates = Templates(overrides + [project.templates], project.builtin_templates)
     words, _ = load_yaml_mapping(project.data("language.yml"))
     subjects, problems = prepare(project, inputs, templates)
+    cast = project.doc("cast.md")
+    offenders = blame.offender_names(cast.read_text(encoding="utf-8")) if cast.is_file() else ()
     for subject in subjects:
         problems += numbers.check(subject, inputs.registry)
         problems += signposting.check(subject, inputs.registry)
         problems += language.check(subject, words)
-        problems += blame.check(subject, words.get("blame", {}))
+        problems += blame.check(subject, words.get("blame", {}), offenders)
         problems += readability.check(subject)
+        problems += drawing.check(subject)
         problems += leaks.check(subject)
         problems += freshness.check(subject, on or today(), strict=strict)
         problems += frontmatter.check(subject, inputs.curriculum)
         problems += accessibility.check(subject.lesson, subject.worksheet, subject.teacher)
+    # Findings in a section override's merged lesson point at the file each line came from.
+    problems = remap(problems, inputs.lessons.values())
+    for subject in subjects:
+        problems += school_overrides.check(subject.lesson)
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.code, p.message))

@@ -1,5 +1,5 @@
 """Signposting: Childline always, CEOP from KS2, reassurance on every worksheet,
-the DSL box and NSPCC helpline in every teacher document – checked on the
+the DSL box, NSPCC helpline and step-out routine in every teacher document – checked on the
 documents as composed, so a template override cannot drop them unnoticed."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from ..errors import Problem
 
 CODE = "signpost"
 NOT_YOUR_FAULT = re.compile(r"(?i)(never|not)\s+(your|their)\s+fault")
+STEP_OUT = re.compile(r"(?i)step[- ]out routine.{0,400}?where they can go.{0,600}?who follows up")
 NOT_IN_TROUBLE = re.compile(r"(?i)(not|won['’]t|will\s+not)\s+(be\s+)?in\s+trouble")
 
 
@@ -39,6 +40,10 @@ def check(subject, registry) -> list[Problem]:
             problems.append(Problem(lesson.shown, 1, "the teacher notes have no Designated Safeguarding Lead box", code=CODE))
         if "nspcc" in registry and registry["nspcc"].phone not in teacher:
             problems.append(Problem(lesson.shown, 1, "the teacher notes do not print the NSPCC helpline", code=CODE))
+        if not STEP_OUT.search(teacher):
+            problems.append(Problem(lesson.shown, 1, "the teacher notes have no step-out routine (where a "
+                                                     "pupil can go and who follows up; the safeguarding box "
+                                                     "may have been changed by a template)", code=CODE))
         if not re.search(r"(?i)never promise", teacher):
             problems.append(Problem(lesson.shown, 1, "the teacher notes have no disclosure steps", code=CODE))
     return problems

@@ -1,0 +1,5 @@
+"""`python -m lessonpack …` is `lessonpack …`."""
+
+from .cli import main
+
+main()

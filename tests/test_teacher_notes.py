@@ -1,0 +1,213 @@
+"""Teacher notes a teacher can teach from: "Lesson at a glance" first, each pupils' task
+beside its model answer, and a safeguarding box with a step-out routine and help for
+staff – read back from the built PDFs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from conftest import lesson_md
+
+BODY = """\
+## Starter {10 min}
+
+Amara plays a game. A new friend says hi.
+
+::: student
+Which zebrafish clue shows the friend might not be who they say?
+
+::: lines 3
+:::
+
+::: answer
+The quokka answer: the friend knows things a new friend could not know.
+:::
+
+## Activity 1: Amara's game chat {25 min}
+
+::: student
+Read the story again and list every trick the pretend friend uses to win trust, then underline the one that worried you most.
+
+::: box 4
+:::
+
+## Plenary {10 min}
+
+It is never your fault. You will not be in trouble for telling.
+"""
+
+FRONT = dict(resources=["Worksheet (one per pupil)", "Anonymous question box"],
+             key_questions=["What do we really know about someone online?"],
+             key_messages=["People online are not always who they say they are."])
+
+
+def build(make_project, cli, *, config: str | None = None, pack: bool = False, name="proj") -> Path:
+    files = {"school/school.yml": config} if config else {}
+    root = make_project({"ks2/grooming.md": lesson_md(body=BODY, **FRONT)}, files=files, name=name)
+    args = ["build", "--jobs", "1", "--no-check"]
+    if config:
+        args += ["--config", root / "school/school.yml"]
+    if not pack:
+        args += ["--lesson", "ks2-grooming"]
+    result = cli(root, *args)
+    assert result.exit_code == 0, result.output
+    return root / "output/ks2"
+
+
+@pytest.fixture
+def notes(make_project, cli) -> Path:
+    return build(make_project, cli) / "ks2-grooming-teacher-notes.pdf"
+
+
+def _no_watermark(page):
+    """The page without the large diagonal 'DRAFT – not checked' (a --no-check build)."""
+    return page.filter(lambda obj: obj.get("object_type") != "char" or obj.get("size", 0) < 20)
+
+
+def clean_text(path: Path) -> str:
+    """Every page's text without the watermark, whitespace normalised."""
+    with pdfplumber.open(path) as pdf:
+        return " ".join(" ".join((_no_watermark(p).extract_text() or "").split()) for p in pdf.pages)
+
+
+def first_page_text(path: Path) -> str:
+    with pdfplumber.open(path) as pdf:
+        return " ".join((_no_watermark(pdf.pages[0]).extract_text() or "").split())
+
+
+def test_notes_open_with_the_lesson_at_a_glance(notes):
+    page = first_page_text(notes)
+    assert "Lesson at a glance" in page
+    assert re.search(r"Activity Minutes Slides Starter 10 min – Activity 1: Amara's game chat 25 min – "
+                     r"Plenary 10 min – Total 45 min", page), page
+    for expected in ("Resources", "Worksheet (one per pupil)", "Key questions",
+                     "What do we really know about someone online?", "Key messages",
+                     "People online are not always who they say they are."):
+        assert expected in page
+    # the plan is a page of its own: the safeguarding box starts on the next one
+    assert "Safeguarding: read before you teach" not in page
+    text = clean_text(notes)
+    assert text.index("Lesson at a glance") < text.index("Safeguarding: read before you teach")
+
+
+def test_glance_slides_come_from_the_slides_mapping(make_project):
+    from lessonpack.compose import compose
+    from lessonpack.inputs import load_inputs
+    from lessonpack.plan import Job
+    from lessonpack.project import Project
+    from lessonpack.render import Templates
+
+    root = make_project({"ks2/grooming.md": lesson_md(body=BODY, **FRONT)})
+    project = Project(root)
+
+    class Settings:
+        config_path, key_stages, draft, fillable = None, (), False, False
+
+    inputs = load_inputs(project, Settings())
+    templates = Templates([project.templates], project.builtin_templates)
+    inputs.slides = {"ks2-grooming": {"Starter": "1–2", "Plenary": "9"}}
+    for job in (Job("x.pdf", "teacher-notes", "ks2", "ks2-grooming"), Job("x.pdf", "pack", "ks2", None)):
+        html = compose(job, inputs, templates).html
+        rows = re.findall(r'<td class="activity">(.*?)</td><td class="minutes">(.*?)</td>'
+                          r'<td class="slides">(.*?)</td>', html)
+        assert rows == [("Starter", "10 min", "1–2"), ("Activity 1: Amara&#39;s game chat", "25 min", "–"),
+                        ("Plenary", "10 min", "9")], (job.kind, rows)
+
+
+def _words(path: Path, needle: str):
+    with pdfplumber.open(path) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            for word in _no_watermark(page).extract_words():
+                if needle in word["text"]:
+                    return number, word, float(page.width)
+    raise AssertionError(f"{needle!r} not in {path.name}")
+
+
+def test_each_task_is_printed_beside_its_model_answer(notes):
+    task_page, task, width = _words(notes, "zebrafish")
+    answer_page, answer, _ = _words(notes, "quokka")
+    assert task_page == answer_page
+    assert task["x1"] < width / 2 < answer["x0"], (task, answer)     # two columns
+    assert abs(task["top"] - answer["top"]) < 40                      # side by side, not stacked
+    text = clean_text(notes)
+    assert "PUPILS' TASK" in text.upper() and "MODEL ANSWER" in text.upper()
+    # spaces to write in shrink to a marker: no ruled lines in the teacher's copy
+    assert "[3 lines to write on]" in text and "[4 box to write or draw in]" in text
+
+
+def test_a_task_without_an_answer_is_full_width(notes):
+    _, start, width = _words(notes, "underline")
+    assert start["x1"] > width / 2 or start["x0"] < width / 2 - 30
+    with pdfplumber.open(notes) as pdf:
+        for page in map(_no_watermark, pdf.pages):
+            words = [w for w in page.extract_words() if w["text"] in ("trust,", "trick")]
+            if words:
+                line = [w for w in page.extract_words() if abs(w["top"] - words[0]["top"]) < 2]
+                assert max(w["x1"] for w in line) > page.width / 2 + 40   # runs across the page
+                return
+    raise AssertionError("the lone task is missing")
+
+
+def test_the_worksheet_still_has_its_writing_space_and_no_answer(make_project, cli):
+    out = build(make_project, cli)
+    text = clean_text(out / "ks2-grooming-worksheet.pdf")
+    assert "zebrafish" in text and "quokka" not in text and "Pupils' task" not in text
+    assert "lines to write on" not in text
+
+
+def test_safeguarding_box_has_step_out_check_in_and_staff_help(notes):
+    text = clean_text(notes)
+    assert "Step-out routine" in text
+    assert "Agree a place before the lesson" in text            # the default without school.yml
+    assert "Who follows up:" in text
+    assert "check in with the DSL about any pupil who may be affected" in text
+    assert "Professionals Online Safety Helpline 0344 381 4772" in text
+    assert "helpline@saferinternet.org.uk" in text
+    assert "Marie Collins Foundation" in text and "mariecollinsfoundation.org.uk" in text
+    assert "www.ceopeducation.co.uk" in text
+    # the ground rules are printed once
+    assert text.count("Ground rules") == 1
+
+
+def test_step_out_place_and_adult_come_from_school_yml(make_project, cli):
+    config = ("school:\n  name: Hillside Test Academy\n"
+              "step_out:\n  place: the quiet room next to the library\n"
+              "  follow_up: Mrs Rahman, the learning mentor, checks on them before home time.\n")
+    out = build(make_project, cli, config=config, pack=True)
+    for name in ("ks2-grooming-teacher-notes.pdf", "ks2-pack.pdf"):
+        text = clean_text(out / name)
+        assert "Where they can go: the quiet room next to the library." in text, name
+        assert "Who follows up: Mrs Rahman, the learning mentor, checks on them before home time." in text
+        assert "Agree a place before the lesson" not in text
+    assert "Total 45 min" in clean_text(out / "ks2-pack.pdf")       # the glance works in packs too
+
+
+@pytest.mark.parametrize("value, message", [
+    ("step_out: {follow_up: Mr B}\n", "'step_out': missing 'place'"),
+    ("step_out: {place: library, folow_up: Mr B}\n", "'step_out.folow_up': unknown key (did you mean 'follow_up'?)"),
+    ("step_out: [library]\n", "'step_out': expected a mapping with keys place, follow_up"),
+])
+def test_bad_step_out_names_the_line(make_project, cli, value, message):
+    root = make_project(files={"school/school.yml": "school:\n  name: Hillside\n" + value})
+    result = cli(root, "check", "--config", root / "school/school.yml")
+    assert result.exit_code == 1
+    assert f"school.yml:3: {message}" in result.output, result.output
+
+
+def test_a_task_too_long_for_two_columns_is_followed_by_its_answer(make_project, cli):
+    task = "\n".join(f"- Zebrafish item {i} about a friend online who asks for things." for i in range(40))
+    answer = "\n".join(f"- Quokka item {i}: tell a trusted adult." for i in range(40))
+    body = (f"## Starter {{45 min}}\n\n::: student\nRead these.\n\n{task}\n:::\n\n"
+            f"::: answer\n{answer}\n:::\n\nIt is never your fault. You will not be in trouble for telling.\n")
+    root = make_project({"ks2/grooming.md": lesson_md(body=body, **FRONT)})
+    assert cli(root, "build", "--jobs", "1", "--no-check", "--lesson", "ks2-grooming").exit_code == 0
+    notes = root / "output/ks2/ks2-grooming-teacher-notes.pdf"
+    text = clean_text(notes)
+    assert text.index("Zebrafish item 39") < text.index("Quokka item 0")   # nothing lost, in order
+    _, task_word, width = _words(notes, "Zebrafish")
+    _, answer_word, _ = _words(notes, "Quokka")
+    assert answer_word["x0"] < width / 2                                  # full width, not a column
