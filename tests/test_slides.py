@@ -35,8 +35,10 @@ def _lesson(lesson_id: str):
 def built(tmp_path_factory):
     """Two real lessons built once with the real CLI."""
     out = tmp_path_factory.mktemp("slides")
+    # --no-check: the content gates have tests of their own (and one below for slides);
+    # these tests are about what the slides show, whatever state the lessons are in.
     args = [sys.executable, str(REPO / "build.py"), "--project", str(REPO), "build",
-            "--out", str(out), "--jobs", "1", "-q"]
+            "--out", str(out), "--jobs", "1", "-q", "--no-check"]
     for lesson_id in LESSONS:
         args += ["--lesson", lesson_id]
     done = subprocess.run(args, capture_output=True, text=True)
@@ -231,7 +233,7 @@ def test_check_reads_key_messages_which_only_slides_print(make_project, cli):
     result = cli(root, "check")
     assert result.exit_code == 1
     found = result.output
-    assert re.search(r"grooming\.md:\d+: blame: .*should have known", found), found
+    assert re.search(r"grooming\.md:\d+: blame: .*should have", found), found
     assert re.search(r"grooming\.md:\d+: age-word: 'naked'", found), found
     assert re.search(r"grooming\.md:\d+: number: '0800 1112'", found), found
     # and the fault really reaches only the slides: the worksheet has no key messages
