@@ -224,6 +224,15 @@ def test_slide_marker_starts_a_titled_slide_and_notes_land_beside_their_question
     # the marker prints nothing on the worksheet
     sheet = worker.run(Job("ks2/ks2-grooming-worksheet.pdf", "worksheet", "ks2", "ks2-grooming"))
     assert sheet.ok and b"Sam's choices" not in sheet.data
+    # "Lesson at a glance" in the teacher notes names each activity's slides
+    notes = worker.run(Job("ks2/ks2-grooming-teacher-notes.pdf", "teacher-notes", "ks2",
+                           "ks2-grooming"))
+    assert notes.ok, notes.problems
+    path = worker.project.root / "notes.pdf"
+    path.write_bytes(notes.data)
+    text = pdf_text(path)
+    for activity, numbers in deck.numbers_by_activity().items():
+        assert re.search(rf"{activity} \d+ min {numbers}", text), (activity, numbers, text[:600])
 
 
 def test_check_reads_key_messages_which_only_slides_print(make_project, cli):
