@@ -176,7 +176,7 @@ class _Writer:
                        colour=self.accent_ink if kind == "subheading" else INK)
         elif kind in ("bullets", "numbers", "ticks"):
             box = slide.shapes.add_textbox(Mm(x), Mm(y), Mm(w), Mm(h))
-            self._fill(box.text_frame, b.paras, self.body, bullet=kind)
+            self._fill(box.text_frame, b.paras, self.body, bullet=kind, start=b.start)
         elif kind in ("story", "remember", "hand"):
             self._card(slide, b, x, y, w, h)
         elif kind == "chat":
@@ -351,7 +351,7 @@ class _Writer:
     # --- text --------------------------------------------------------------------------
 
     def _fill(self, tf, paras, size, *, bold=False, colour=INK, bullet=None, align=PP_ALIGN.LEFT,
-              anchor=MSO_ANCHOR.TOP, first_colour=None, second_colour=None) -> None:
+              anchor=MSO_ANCHOR.TOP, first_colour=None, second_colour=None, start=1) -> None:
         tf.word_wrap = True
         tf.auto_size = MSO_AUTO_SIZE.NONE
         tf.vertical_anchor = anchor
@@ -360,7 +360,7 @@ class _Writer:
             if align is not None:
                 p.alignment = align
             if bullet:
-                _bullet(p, bullet, size)
+                _bullet(p, bullet, size, start)
             p.space_after = Pt(size * 0.3)
             tone = first_colour if (i == 0 and first_colour) else \
                 second_colour if (i == 1 and second_colour) else colour
@@ -399,7 +399,7 @@ class _Writer:
         shape.shadow.inherit = False
 
 
-def _bullet(p, kind: str, size: float) -> None:
+def _bullet(p, kind: str, size: float, start: int = 1) -> None:
     """A hanging bullet, number or tick box on a text box paragraph."""
     pPr = p._p.get_or_add_pPr()
     pPr.set("marL", str(int(Mm(9))))
@@ -410,7 +410,8 @@ def _bullet(p, kind: str, size: float) -> None:
     font = pPr.makeelement(qn("a:buFont"), {"typeface": FONT})
     pPr.append(font)
     if kind == "numbers":
-        pPr.append(pPr.makeelement(qn("a:buAutoNum"), {"type": "arabicPeriod"}))
+        number = {"type": "arabicPeriod"} | ({"startAt": str(start)} if start != 1 else {})
+        pPr.append(pPr.makeelement(qn("a:buAutoNum"), number))
     else:
         pPr.append(pPr.makeelement(qn("a:buChar"), {"char": "□" if kind == "ticks" else "•"}))
 

@@ -44,7 +44,7 @@ FONT = {"ks1": "Andika"}           # the worksheets' fonts; PowerPoint gets Aria
 CHAR_EM = {"ks1": 0.48}            # average character width in ems, a little generous
 DEFAULT_CHAR_EM = 0.48
 BOLD_EM = 0.56                     # titles are bold
-TABLE_EM = 0.52                    # table and card text, in narrower columns
+TABLE_EM = 0.48                    # table and card text, in narrower columns
 
 MAX_CARDS = 6
 MAX_MESSAGES = 6
@@ -61,8 +61,8 @@ def small_pt(key_stage: str) -> int:
 
 
 def table_pt(key_stage: str) -> int:
-    """Tables and cards: a little smaller than running text, never below MIN_PT."""
-    return max(MIN_PT, body_pt(key_stage) - 2)
+    """Tables and cards: smaller than running text, never below MIN_PT."""
+    return max(MIN_PT, body_pt(key_stage) - 4)
 
 
 def title_pt(key_stage: str, title: str) -> int:
@@ -99,6 +99,7 @@ class Block:
     fields: dict[str, str] = field(default_factory=dict)  # profile
     helplines: list = field(default_factory=list)         # compose._WithQr
     baseline: bool = False                                 # the lesson's baseline table
+    start: int = 1                                         # first number of a numbered list
 
 
 @dataclass
@@ -227,7 +228,9 @@ def blocks_of(el: etree.Element) -> list[Block | str]:
         return [Block("text", paras=[text])] if plain(text).strip() else []
     if tag in ("ul", "ol"):
         items = [text_of(li) for li in el if str(li.tag) == "li"]
-        return [Block("numbers" if tag == "ol" else "bullets", paras=items)]
+        found = re.search(r"counter-reset:\s*list-item\s+(\d+)", el.get("style") or "")
+        start = int(found.group(1)) if found else int(el.get("start") or 1)
+        return [Block("numbers" if tag == "ol" else "bullets", paras=items, start=start)]
     if tag == "table":
         return [_table(el)]
     if tag not in ("div", "section"):
@@ -419,8 +422,8 @@ def cards_per_row(n: int) -> int:
 
 def column_width(block: Block, ks: str) -> float:
     """Width of a table's tick column: room for its heading at the small size."""
-    longest = max((len(c) for c in block.columns), default=4)
-    return min(44.0, max(26.0, longest * table_pt(ks) * PT * 0.62 + 8))
+    longest = max((len(w) for c in block.columns for w in c.split()), default=4)
+    return min(40.0, max(24.0, longest * table_pt(ks) * PT * 0.62 + 8))
 
 
 # --- building the deck ------------------------------------------------------------------------
@@ -705,11 +708,38 @@ def _pieces(block: Block, ks: str, first_space: float | None = None) -> list[Blo
             end += 1
         bounds.append((startpos, end))
         startpos = end
-    n = len(bounds)
-    even = [(len(items) * i // n, len(items) * (i + 1) // n) for i in range(n)]
-    if all(b > a and fits(a, b, first if i == 0 else space) for i, (a, b) in enumerate(even)):
-        bounds = even
-    return [_copy(block, attr, a, b, also) for a, b in bounds]
+    balanced = _balanced(len(items), len(bounds), lambda a, b: height(
+        _copy(block, attr, a, b, also), width, ks), lambda i, a, b: fits(a, b, first if i == 0 else space))
+    return [_copy(block, attr, a, b, also) for a, b in balanced or bounds]
+
+
+def _balanced(count: int, parts: int, size, fits) -> list[tuple[int, int]] | None:
+    """`parts` contiguous runs of `count` items whose tallest is as short as possible, each
+    fitting its slide (None if there is no such cut); a few items, so plain search will do."""
+    best: dict[tuple[int, int], tuple[float, list]] = {}
+
+    def solve(start: int, left: int):
+        if (start, left) in best:
+            return best[(start, left)]
+        index = parts - left
+        if left == 1:
+            found = (size(start, count), [(start, count)]) if fits(index, start, count) else None
+        else:
+            found = None
+            for end in range(start + 1, count - left + 2):
+                if not fits(index, start, end):
+                    break
+                rest = solve(end, left - 1)
+                if rest is None:
+                    continue
+                worst = max(size(start, end), rest[0])
+                if found is None or worst < found[0] - 0.01:
+                    found = (worst, [(start, end)] + rest[1])
+        best[(start, left)] = found
+        return found
+
+    found = solve(0, parts)
+    return found[1] if found else None
 
 
 def _copy(block: Block, attr: str, start: int, end: int, also: str | None) -> Block:
@@ -721,6 +751,8 @@ def _copy(block: Block, attr: str, start: int, end: int, also: str | None) -> Bl
         setattr(piece, also, getattr(block, also)[start:end])
     if block.kind == "story" and start:
         piece.art = []
+    if block.kind == "numbers":
+        piece.start = block.start + start
     return piece
 
 
