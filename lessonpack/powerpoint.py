@@ -35,6 +35,7 @@ COLOURS = {"ks1": ("E59A2F", "7A4A00", "FFF4E0"), "ks2": ("2F9E8F", "155D54", "E
            "ks3": ("4F74C4", "27478F", "EBF0FA"), "ks4": ("7A55B3", "4E2F82", "F1ECF8")}
 TABLE_GRID = "{5940675A-B579-460E-94D1-54222C63F5DA}"   # PowerPoint's "Table Grid" style
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+TEXTY = ("text", "task", "subheading", "bullets", "numbers", "ticks")
 
 Rasterise = Callable[[str, float], tuple[bytes, float]]
 
@@ -153,17 +154,63 @@ class _Writer:
                        anchor=MSO_ANCHOR.MIDDLE)
 
     def _body(self, slide, record: Slide) -> None:
+        """Running text (paragraphs, questions, lists) goes into one text box, so it flows
+        in whatever font PowerPoint uses; stories, chats, tables and cards sit below it."""
         width = geo.BODY_WIDTH - (geo.ASIDE_WIDTH + geo.GAP if record.aside else 0)
-        heights = [geo.height(b, geo.BODY_WIDTH if geo._big(b) else width, self.ks)
-                   for b in record.blocks]
-        space = geo.BODY_BOTTOM - geo.BODY_TOP
+        bottom = geo.BODY_BOTTOM
         y = geo.BODY_TOP + 3
-        for block, h in zip(record.blocks, heights):
-            self.block(slide, block, geo.MARGIN, y, width, min(h, space))
-            y += h
+        groups: list[list[Block]] = []
+        for block in record.blocks:
+            if block.kind in TEXTY and groups and groups[-1][0].kind in TEXTY:
+                groups[-1].append(block)
+            else:
+                groups.append([block])
+        for i, group in enumerate(groups):
+            last = i == len(groups) - 1
+            if group[0].kind in TEXTY:
+                estimate = sum(geo.height(b, width, self.ks) for b in group)
+                # room for one more line than estimated: fonts differ from machine to machine
+                h = bottom - y if last else estimate + self.body * geo.PT * geo.LINE
+                self._text_run(slide, group, geo.MARGIN, y, width, h)
+                y += h
+            else:
+                block = group[0]
+                w = geo.BODY_WIDTH if geo._big(block) else width
+                h = geo.height(block, w, self.ks)
+                self.block(slide, block, geo.MARGIN, y, width, min(h, bottom - y))
+                y += h
         if record.aside:
             x = geo.WIDTH - geo.MARGIN - geo.ASIDE_WIDTH
-            self._art(slide, record.aside, x + 2, geo.BODY_TOP, geo.ASIDE_WIDTH - 4, space)
+            self._art(slide, record.aside, x + 2, geo.BODY_TOP, geo.ASIDE_WIDTH - 4,
+                      bottom - geo.BODY_TOP)
+
+    def _text_run(self, slide, blocks: list[Block], x, y, w, h) -> None:
+        box = slide.shapes.add_textbox(Mm(x), Mm(y), Mm(w), Mm(h))
+        tf = box.text_frame
+        tf.word_wrap = True
+        tf.auto_size = MSO_AUTO_SIZE.NONE
+        tf.vertical_anchor = MSO_ANCHOR.TOP
+        first = True
+        for block in blocks:
+            for n, para in enumerate(block.paras):
+                p = tf.paragraphs[0] if first else tf.add_paragraph()
+                first = False
+                p.alignment = PP_ALIGN.LEFT
+                p.space_after = Pt(self.body * 0.35)
+                bold = block.kind in ("task", "subheading")
+                colour = self.accent_ink if block.kind == "subheading" else INK
+                if block.kind in ("bullets", "ticks"):
+                    _bullet(p, block.kind, self.body)
+                elif block.kind == "numbers":
+                    _hanging(p)
+                    self._run(p, f"{block.start + n}.\t", self.body, bold=True,
+                              colour=self.accent_ink)
+                for text, style in para:
+                    if text == "\n":
+                        p.add_line_break()
+                        continue
+                    self._run(p, text, self.body, bold=bold or "b" in style,
+                              italic="i" in style, colour=colour)
 
     # --- blocks --------------------------------------------------------------------------
 
@@ -397,6 +444,14 @@ class _Writer:
             if dash:
                 shape.line.dash_style = MSO_LINE_DASH_STYLE.DASH
         shape.shadow.inherit = False
+
+
+def _hanging(p) -> None:
+    """A hanging indent of 9 mm (for a number typed before a tab)."""
+    pPr = p._p.get_or_add_pPr()
+    pPr.set("marL", str(int(Mm(9))))
+    pPr.set("indent", str(int(-Mm(9))))
+    pPr.append(pPr.makeelement(qn("a:buNone"), {}))   # after spcAft, as the schema orders it
 
 
 def _bullet(p, kind: str, size: float, start: int = 1) -> None:

@@ -44,7 +44,7 @@ FONT = {"ks1": "Andika"}           # the worksheets' fonts; PowerPoint gets Aria
 CHAR_EM = {"ks1": 0.48}            # average character width in ems, a little generous
 DEFAULT_CHAR_EM = 0.48
 BOLD_EM = 0.56                     # titles are bold
-TABLE_EM = 0.48                    # table and card text, in narrower columns
+TABLE_EM = 0.46                    # table and card text, in narrower columns
 
 MAX_CARDS = 6
 MAX_MESSAGES = 6
@@ -392,7 +392,7 @@ def height(block: Block, width: float, ks: str) -> float:
         row = size * PT * TABLE_LINE
         col = column_width(block, ks)
         head = max((lines_of(c, col - 6, size, ks, em=BOLD_EM) for c in block.columns), default=1)
-        return head * row + 4 + sum(lines_of(plain(r), first - 6, size, ks, em=TABLE_EM) * row + 3.5
+        return head * row + 4 + sum(lines_of(plain(r), first - 6, size, ks, em=TABLE_EM) * row + 3
                              for r in block.rows) + 3
     if block.kind == "hand":
         return 60.0
@@ -422,8 +422,12 @@ def cards_per_row(n: int) -> int:
 
 def column_width(block: Block, ks: str) -> float:
     """Width of a table's tick column: room for its heading at the small size."""
-    longest = max((len(w) for c in block.columns for w in c.split()), default=4)
-    return min(40.0, max(24.0, longest * table_pt(ks) * PT * 0.62 + 8))
+    per_char = table_pt(ks) * PT * 0.62
+    whole = max((len(c) for c in block.columns), default=4) * per_char + 8
+    if whole <= 36:                 # the heading on one line
+        return max(24.0, whole)
+    word = max((len(w) for c in block.columns for w in c.split()), default=4) * per_char + 8
+    return min(40.0, max(24.0, word))
 
 
 # --- building the deck ------------------------------------------------------------------------
