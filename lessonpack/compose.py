@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from . import GENERATOR
 from .errors import Problem
+from .art import ArtLibrary
 from .helplines import Registry
 from .images import greyscale_uri
 from .lessons import AGES, KEY_STAGES, Lesson
@@ -117,7 +118,8 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
     deck = None
     if job.kind == "slides":
         lesson = inputs.lessons[job.lesson]
-        deck = deck_for(lesson, inputs, problems, bodies)
+        deck = deck_for(lesson, inputs, problems, bodies, templates,
+                        greyscale=job.variant == "greyscale")
         sections = [dict(lesson=lesson)]
         date = build_date([lesson])
         title = doc_title = lesson.title  # the contract: PDF title = lesson title
@@ -125,7 +127,8 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
         key_stage = lesson.key_stage
     elif job.kind in ("worksheet", "teacher-notes", "parents-guide"):
         lesson = inputs.lessons[job.lesson]
-        sections = [_lesson_context(lesson, job.kind, inputs, problems, bodies)]
+        sections = [_lesson_context(lesson, job.kind, inputs, problems, bodies, templates,
+                                    greyscale=job.variant == "greyscale")]
         date = build_date([lesson])
         title = doc_title = lesson.title  # the contract: PDF title = lesson title
         sources = [lesson]
@@ -134,8 +137,11 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
         chosen = [l for l in inputs.lessons.values() if l.key_stage == job.key_stage]
         sections = []
         for lesson in chosen:
-            teacher = _lesson_context(lesson, "teacher-notes", inputs, problems, bodies)
-            worksheet = _lesson_context(lesson, "worksheet", inputs, problems, bodies)
+            grey = job.variant == "greyscale"
+            teacher = _lesson_context(lesson, "teacher-notes", inputs, problems, bodies, templates,
+                                      greyscale=grey)
+            worksheet = _lesson_context(lesson, "worksheet", inputs, problems, bodies, templates,
+                                        greyscale=grey)
             sections.append({"lesson": lesson, "teacher": teacher, "worksheet": worksheet})
         date = build_date(chosen)
         title = f"{KS_NAMES[job.key_stage]} safeguarding pack"
@@ -184,15 +190,17 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
 
 
 def _lesson_context(lesson: Lesson, kind: str, inputs: Inputs, problems: list[Problem],
-                    bodies: list) -> dict:
+                    bodies: list, templates, *, greyscale: bool = False) -> dict:
     audience = {"worksheet": WORKSHEET, "teacher-notes": TEACHER, "parents-guide": GUIDE}[kind]
     rendered = render_body(lesson, audience, inputs.registry,
-                           fillable=inputs.fillable and kind == "worksheet")
+                           fillable=inputs.fillable and kind == "worksheet",
+                           art=ArtLibrary.of(templates, greyscale=greyscale))
     problems.extend(rendered.problems)
     bodies.append(rendered)
     reassurance_key = "parents" if lesson.is_guide else lesson.key_stage
     return dict(
         lesson=lesson, body=Markup(rendered.html), kind=kind,
+        baseline_again=Markup(rendered.baseline_again),  # "What I know now" at the end
         helplines=helplines_for(lesson, inputs.registry, with_qr=kind != "teacher-notes"),
         reassurance=inputs.safeguarding["reassurance"][reassurance_key],
         curriculum=[{"id": c, "title": inputs.curriculum.get(c, {}).get("title", c)}
@@ -214,13 +222,15 @@ def slide_numbers(inputs: Inputs) -> dict[str, dict[str, str]]:
     return out
 
 
-def deck_for(lesson: Lesson, inputs: Inputs, problems: list[Problem], bodies: list):
+def deck_for(lesson: Lesson, inputs: Inputs, problems: list[Problem], bodies: list,
+             templates=None, *, greyscale: bool = False):
     """A lesson's slides: the worksheet's own body (rendered with slide markers) for what
     pupils see, the teacher notes' body for the speaker notes."""
     from .slides import build_deck
 
-    pupils = render_body(lesson, WORKSHEET, inputs.registry, slides=True)
-    teacher = render_body(lesson, TEACHER, inputs.registry)
+    art = ArtLibrary.of(templates, greyscale=greyscale) if templates is not None else None
+    pupils = render_body(lesson, WORKSHEET, inputs.registry, slides=True, art=art)
+    teacher = render_body(lesson, TEACHER, inputs.registry, art=art)
     problems.extend(pupils.problems)
     bodies.append(pupils)
     config = inputs.config

@@ -146,3 +146,7 @@ def write_index(out: Path, entries: list[Entry], *, rebuilt: set[str],
         write_atomic(out / rel, data)
     for path in stale_thumbnails(out, entries):
         path.unlink()
+        folder = path.parent
+        while folder != out and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent

@@ -21,16 +21,21 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from .blocks import REGISTRY as BLOCKS, BlockType
+from .art import ART_RE, ArtLibrary
 from .errors import Problem
 from .helplines import REF_RE, Registry
+from .project import HOME
+from .timings import split_minutes
 
 WORKSHEET, TEACHER, GUIDE = "worksheet", "teacher", "guide"
 AUDIENCE_OF = {"student": {WORKSHEET, GUIDE}, "teacher": {TEACHER}, "answer": {TEACHER}}
 # Pupils' text the teacher notes print as well, marked as the pupils' task beside its
 # model answer (lessonpack/taskpairs.py); it stays pupils' text for the checks.
 ALSO_SHOWN_TO = {"student": {TEACHER}}
-CONTAINERS = ("student", "teacher", "answer", "ticks", "sort", "scenario", "remember")
-VOID = ("lines", "box", "trusted-adults", "slide")
+CONTAINERS = ("student", "teacher", "answer", "ticks", "sort", "scenario", "remember") + \
+    tuple(n for n, b in BLOCKS.items() if not b.void)
+VOID = ("lines", "box") + tuple(n for n, b in BLOCKS.items() if b.void)
 KINDS = CONTAINERS + VOID
 OPEN_RE = re.compile(r"^ {0,3}:{3,}[ \t]*([A-Za-z][\w-]*)[ \t]*(.*?)[ \t]*$")
 CLOSE_RE = re.compile(r"^ {0,3}:{3,}[ \t]*$")
@@ -52,6 +57,7 @@ class Block:
     start: int                  # file line of the opening fence
     end: int | None = None      # file line of the closing fence (None for void blocks)
     parent: "Block | None" = None
+    lines: list[tuple[int, str]] = field(default_factory=list)  # (file line, text) directly inside
 
     def inside(self, kind: str) -> bool:
         """True if this block or one around it is of `kind`."""
@@ -93,7 +99,12 @@ def scan(body: str, *, first_line: int, shown: str, registry: Registry | None = 
             if not stack:
                 result.problems.append(Problem(shown, line, "':::' closes no open block; remove it"))
             else:
-                stack.pop().end = line
+                closed = stack.pop()
+                closed.end = line
+                kind = BLOCKS.get(closed.kind)
+                if kind is not None and kind.raw:
+                    result.problems += [Problem(shown, n or closed.start, message) for n, message
+                                        in kind.check_lines(closed.arg, closed.lines)]
             continue
         opened = OPEN_RE.match(text)
         if opened:
@@ -106,6 +117,8 @@ def scan(body: str, *, first_line: int, shown: str, registry: Registry | None = 
             if kind not in VOID:
                 stack.append(block)
             continue
+        if stack:
+            stack[-1].lines.append((line, text))
         seen = set(everyone)
         for block in stack:
             seen &= AUDIENCE_OF.get(block.kind, everyone)
@@ -129,6 +142,10 @@ def _check_block(block: Block) -> str | None:
             return f"'::: {block.kind} {block.arg}': expected a number of lines from 1 to {MAX_LINES}"
     if block.kind == "sort" and block.arg and len(_columns(block.arg)) < 2:
         return "'::: sort': give at least two column names separated by '|'"
+    if block.kind in BLOCKS:
+        problem = BLOCKS[block.kind].check_arg(block.arg)
+        if problem:
+            return problem
     outer = block.parent
     while outer:
         if block.kind in AUDIENCE_OF and outer.kind in AUDIENCE_OF and \
@@ -206,9 +223,16 @@ class _FencedDiv(BlockProcessor):
             if self.ext.slides:  # where teacher text was: its speaker notes go to this slide
                 parent.append(etree.Element("div", {"class": "slide-notes"}))
             return
-        holder = etree.Element("div")
-        self.parser.parseBlocks(holder, inner)
-        parent.append(self.ext.container(kind, arg, holder))
+        block_type = BLOCKS.get(kind)
+        if block_type is not None and block_type.raw:
+            el = block_type.render(self.ext, arg, None, "\n".join(inner).split("\n"))
+        else:
+            holder = etree.Element("div")
+            self.parser.parseBlocks(holder, inner)
+            el = block_type.render(self.ext, arg, holder, []) if block_type is not None \
+                else self.ext.container(kind, arg, holder)
+        if el is not None:
+            parent.append(el)
 
 
 class _HelplineRef(InlineProcessor):
@@ -242,6 +266,10 @@ class _SafeResources(Treeprocessor):
                 if not SAFE_LINK_RE.match(href):
                     self.ext.refused(href, "links must start with https:// or mailto:")
                     el.attrib.pop("href", None)
+            elif el.tag == "img" and el.get("data-art"):
+                pass    # drawn by a block from the art library (lessons cannot set attributes)
+            elif el.tag == "img" and ART_RE.match(el.get("src", "")):
+                self.ext.resolve_art(el)
             elif el.tag == "img":
                 src = el.get("src", "")
                 if not SAFE_IMAGE_RE.match(src):
@@ -256,7 +284,65 @@ class _SafeResources(Treeprocessor):
                 # WeasyPrint reads `start` only as a presentational hint, which we leave off.
                 el.set("style", f"counter-reset: list-item {int(el.get('start'))}; "
                                 "counter-increment: list-item -1")
+        _art_figures(root)
         _drop_empty_sections(root)
+        return None
+
+
+def _art_figures(root: etree.Element) -> None:
+    """A paragraph holding only art becomes a centred <figure class="art">."""
+    for p in root.iter("p"):
+        if len(p) == 1 and p[0].tag == "img" and p[0].get("data-art") and \
+                not (p.text or "").strip() and not (p[0].tail or "").strip():
+            p.tag = "figure"
+            p.set("class", "art")
+            p.text = p[0].tail = None
+
+
+class _HeadingMinutes(Treeprocessor):
+    """'## Starter {10 min}': the heading prints 'Starter'; the teacher notes add a
+    visible '10 min' badge; every audience gets data-minutes for layouts and slides."""
+
+    def __init__(self, md, ext: "LessonExtension"):
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root):
+        for h in root.iter("h2"):
+            last = h[-1] if len(h) else None
+            text = (last.tail if last is not None else h.text) or ""
+            title, minutes = split_minutes(text)
+            if minutes is None:
+                continue
+            if last is not None:
+                last.tail = title
+            else:
+                h.text = title
+            h.set("data-minutes", str(minutes))
+            if self.ext.audience == TEACHER:
+                badge = etree.SubElement(h, "span", {"class": "minutes"})
+                badge.text = f"{minutes} min"
+                badge.tail = None
+        return None
+
+
+class _BlockFinish(Treeprocessor):
+    """Blocks that need the finished tree (icons, tick labels); baseline headings at
+    the level the outline needs: h3 inside an activity, h2 before the first one."""
+
+    def __init__(self, md, ext: "LessonExtension"):
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root):
+        for block_type, el in self.ext.finishing:
+            block_type.finish(self.ext, el)
+        seen_h2 = False
+        for el in root.iter():
+            if el.tag == "h2":
+                seen_h2 = True
+            elif el.tag == "h3" and el.get("class") == "baseline-heading" and not seen_h2:
+                el.tag = "h2"
         return None
 
 
@@ -316,9 +402,14 @@ class LessonExtension(Extension):
 
     def __init__(self, *, audience: str, registry: Registry, fillable: bool = False,
                  field_prefix: str = "f", sort_columns: tuple[str, ...] = SORT_COLUMNS,
-                 statement_header: str = "Statement", slides: bool = False):
+                 statement_header: str = "Statement", art: ArtLibrary | None = None,
+                 slides: bool = False):
         super().__init__()
         self.slides = slides    # rendering for slides: mark slide breaks and hidden blocks
+        self.art = art or ArtLibrary([HOME / "templates"])
+        self.finishing: list[tuple[BlockType, etree.Element]] = []
+        self.baseline_again: etree.Element | None = None
+        self.errors: list[tuple[str, str, str]] = []   # (text to find the line by, message, code)
         self.audience = audience
         self.registry = registry
         self.fillable = fillable
@@ -340,10 +431,40 @@ class LessonExtension(Extension):
         if self.audience == TEACHER:
             from .taskpairs import TaskPairs
             md.treeprocessors.register(TaskPairs(md), "lessonpack_task_pairs", 6)
+        md.treeprocessors.register(_HeadingMinutes(md, self), "lessonpack_minutes", 30)
+        md.treeprocessors.register(_BlockFinish(md, self), "lessonpack_blocks", 4.5)
         md.treeprocessors.register(_Capture(md, self), "lessonpack_capture", -10)
 
     def refused(self, url: str, reason: str, code: str = "unsafe-url") -> None:
         self.refusals.append((url, reason, code))
+
+    def to_finish(self, block_type, el: etree.Element) -> None:
+        """Call block_type.finish(self, el) once the tree is complete."""
+        self.finishing.append((block_type, el))
+
+    def art_image(self, name: str, alt: str) -> etree.Element | None:
+        """An <img> of art NAME (None when the library has no such file)."""
+        path = self.art.find(name)
+        if path is None:
+            return None
+        return etree.Element("img", {"src": self.art.uri(path), "alt": alt, "class": f"art art-{name}",
+                                     "data-art": name})
+
+    def resolve_art(self, el: etree.Element) -> None:
+        """![alt](art:NAME) → the file of NAME; unknown names and missing alt are errors."""
+        name = ART_RE.match(el.get("src")).group(1)
+        path = self.art.find(name)
+        if not el.get("alt", "").strip():
+            self.errors.append((f"(art:{name})", f"art '{name}' has no alt text: write "
+                                f"![what it shows](art:{name})", "alt-text"))
+        if path is None:
+            self.errors.append((f"(art:{name})", self.art.unknown(name), "art"))
+            el.tag, el.text = "span", el.get("alt", "")
+            el.attrib.clear()
+            return
+        el.set("src", self.art.uri(path))
+        el.set("class", f"art art-{name}")
+        el.set("data-art", name)
 
     def _field_name(self) -> str:
         self.fields += 1
@@ -352,12 +473,8 @@ class LessonExtension(Extension):
     # building blocks ------------------------------------------------------------
 
     def void(self, kind: str, arg: str) -> etree.Element | None:
-        if kind == "slide":     # `::: slide [Title]`: a new slide starts here; nothing printed
-            if not self.slides:
-                return None
-            return etree.Element("div", {"class": "slide-break", "data-title": arg.strip()})
-        if kind == "trusted-adults":
-            return self._trusted_adults()
+        if kind in BLOCKS:
+            return BLOCKS[kind].render(self, arg, None, [])
         # Clamped: with --no-check, `::: lines 99999999999` must not build a billion rules.
         n = min(int(arg), MAX_LINES) if _is_count(arg) else 3
         # --rows sizes the box in CSS for any n; a fillable worksheet prints exactly like
@@ -373,23 +490,6 @@ class LessonExtension(Extension):
             area = etree.SubElement(el, "textarea", {"name": self._field_name(),
                                                      "title": ANSWER_TITLE, "class": "field"})
             area.text = ""
-        return el
-
-    def _trusted_adults(self) -> etree.Element:
-        el = etree.Element("div", {"class": "trusted-adults"})
-        title = etree.SubElement(el, "p", {"class": "card-title"})
-        title.text = "My trusted adults"
-        hint = etree.SubElement(el, "p", {"class": "hint"})
-        hint.text = "Write or draw one grown-up you could tell on each finger."
-        hand = etree.SubElement(el, "ol", {"class": "fingers"})
-        for number in range(1, 6):
-            li = etree.SubElement(hand, "li")
-            rule = etree.SubElement(li, "span", {"class": "rule"})
-            rule.text = ""
-            if self.fillable:
-                etree.SubElement(rule, "input", {"type": "text", "name": self._field_name(),
-                                                 "title": f"Trusted adult {number}",
-                                                 "class": "field"})
         return el
 
     def container(self, kind: str, arg: str, holder: etree.Element) -> etree.Element:
@@ -475,6 +575,16 @@ def _move_content(source: etree.Element, target: etree.Element) -> None:
         target.append(child)
 
 
+def _heading_text(el: etree.Element) -> str:
+    """A heading's text without its minutes badge."""
+    badge = next((c for c in el if c.get("class") == "minutes"), None)
+    if badge is None:
+        return _plain(el)
+    el = etree.fromstring(etree.tostring(el))
+    el.remove(next(c for c in el if c.get("class") == "minutes"))
+    return _plain(el)
+
+
 def _plain(el: etree.Element) -> str:
     return " ".join("".join(el.itertext()).split())
 
@@ -487,10 +597,11 @@ class Rendered:
     tree: etree.Element
     problems: list[Problem]
     scan: Scan | None = None        # the fence scan it was converted after
+    baseline_again: str = ""        # worksheet: the baseline table again, for "What I know now"
 
     def headings(self) -> list[tuple[int, str]]:
         """(level, text) of every heading, in order."""
-        return [(int(el.tag[1]), _plain(el)) for el in self.tree.iter()
+        return [(int(el.tag[1]), _heading_text(el)) for el in self.tree.iter()
                 if re.fullmatch(r"h[1-6]", str(el.tag))]
 
     def sentences_text(self) -> list[str]:
@@ -506,7 +617,7 @@ class Rendered:
 
 
 def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = False,
-                slides: bool = False) -> Rendered:
+                art: ArtLibrary | None = None, slides: bool = False) -> Rendered:
     """Convert a lesson's body for one audience ('worksheet', 'teacher' or 'guide').
 
     The fences are checked first, so an unclosed block is an error even in a
@@ -518,7 +629,7 @@ def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = F
     ext = LessonExtension(audience=audience, registry=registry, fillable=fillable,
                           field_prefix=f"{lesson.id}", sort_columns=SORT_COLUMNS,
                           statement_header="What happens" if lesson.key_stage in ("ks1", "ks2")
-                          else "Statement", slides=slides)
+                          else "Statement", art=art, slides=slides)
     md = markdown.Markdown(extensions=[ext, "tables", "sane_lists"], output_format="html")
     try:
         html = md.convert(lesson.body)
@@ -535,7 +646,14 @@ def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = F
     problems = [Problem(lesson.shown, source_line(lesson, url) or lesson.body_line,
                         f"{url!r}: {reason}", code=code)
                 for url, reason, code in ext.refusals]
-    return Rendered(html=html, tree=root, problems=problems, scan=fences)
+    problems += [Problem(lesson.shown, source_line(lesson, needle) or lesson.body_line, message,
+                         code=code) for needle, message, code in ext.errors]
+    again = ""
+    if ext.baseline_again is not None:
+        again = md.serializer(ext.baseline_again)
+        for post in md.postprocessors:
+            again = post.run(again)
+    return Rendered(html=html, tree=root, problems=problems, scan=fences, baseline_again=again)
 
 
 def _depth(root: etree.Element) -> int:

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 log = logging.getLogger(__name__)
 
 PDF_VARIANT = "pdf/ua-1"
+GREYSCALE = "greyscale"   # query of an SVG URL that asks for its grey version
 
 
 def _weasyprint():
@@ -57,7 +58,13 @@ def make_fetcher(allowed: list[Path]):
                                       "project's templates, lessons and the school folder are used")
             mime, _ = mimetypes.guess_type(path.name)
             self.served.append(path)
-            return URLFetcherResponse(url=path.as_uri(), body=path.read_bytes(),
+            body = path.read_bytes()
+            query = urlsplit(url).query
+            if query == GREYSCALE and path.suffix.lower() == ".svg":
+                # art in the greyscale variant (WeasyPrint has no CSS filter)
+                from .images import greyscale_svg
+                body = greyscale_svg(body)
+            return URLFetcherResponse(url=path.as_uri() + (f"?{query}" if query else ""), body=body,
                                       headers={"Content-Type": mime or "application/octet-stream"})
 
         @staticmethod

@@ -133,7 +133,7 @@ class Worker:
         from .raster import RasterError
 
         lesson = self.inputs.lessons[job.lesson]
-        deck = deck_for(lesson, self.inputs, result.problems, [])
+        deck = deck_for(lesson, self.inputs, result.problems, [], self.templates)
         config = self.inputs.config
         try:
             result.data = write_pptx(deck, school=config.school if config else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import textwrap
@@ -22,6 +23,19 @@ class FLOW(list):
 
 
 FLOW_KEYS = ("resources", "key_questions", "key_messages")
+
+
+def plan_tail(minutes: int) -> str:
+    """A timed activity holding a baseline: what every lesson must have."""
+    return textwrap.dedent(f"""\
+        ## Check-in {{{minutes} min}}
+
+        ::: baseline
+        - People online are always who they say they are.
+        - You can tell a grown-up you trust.
+        - A secret that makes you feel bad should be kept.
+        :::
+        """)
 
 
 def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | None = None,
@@ -62,7 +76,12 @@ def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | No
     lines.append("---")
     if body is None:
         body = textwrap.dedent("""\
-            ## Starter
+            ## Starter {20 min}
+
+            ::: baseline
+            - People online are always who they say they are.
+            - You can tell a grown-up you trust.
+            :::
 
             Sam plays a game. A new friend says hi.
 
@@ -80,10 +99,14 @@ def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | No
             TEACHER-TEXT: Allow five minutes for this task.
             :::
 
-            ## Plenary
+            ## Plenary {25 min}
 
             It is never your fault. You will not be in trouble for telling.
             """)
+    if meta["key_stage"] != "parents" and not re.search(r"\{\s*\d+\s*min|::: *baseline", body):
+        # Every lesson needs timed activities and one baseline (check fails otherwise);
+        # a test about something else gets a plain one after its own body.
+        body = body.rstrip("\n") + "\n\n" + plan_tail(meta.get("duration_minutes") or 45)
     return "\n".join(lines) + "\n" + body
 
 
@@ -137,6 +160,16 @@ def pdf_text(path: Path) -> str:
     out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                          text=True, check=True).stdout
     return " ".join(out.split())
+
+
+def tagged_text(path: Path) -> str:
+    """The text of a PDF's tag tree in reading order (what a screen reader gets), whitespace
+    normalised; page furniture and the DRAFT mark of --no-check builds are not tagged."""
+    out = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True,
+                         text=True, check=True).stdout
+    strings = re.findall(r'^\s*"(.*)"$', out, re.M)
+    text = " ".join(" ".join(s for s in strings if s.strip()).split())
+    return re.sub(r" ([:.,?!])(?= |$)", r"\1", text)   # e.g. a chat speaker's colon is a span
 
 
 def pdf_pages(path: Path) -> int:

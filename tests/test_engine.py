@@ -62,7 +62,8 @@ def test_audience_blocks_reach_only_their_document(tmp_path):
     assert teacher.count('class="rule"') == 0 and "[2 lines to write on]" in teacher
     assert "Teacher guidance only" in teacher and "Teacher guidance only" not in worksheet
     assert "Model answer only" in teacher and "Model answer only" not in worksheet
-    assert worksheet.count('class="rule"') == 2 and worksheet.count('class="tickbox"') == 2
+    own = worksheet.split('<section class="baseline">')[0]      # before lesson_md's baseline
+    assert own.count('class="rule"') == 2 and own.count('class="tickbox"') == 2
     assert "Childline</span> on <span" in worksheet and "0800 1111" in worksheet
 
 
@@ -179,7 +180,9 @@ def test_list_and_clean(make_project, cli):
     assert cli(root, "build", "--jobs", "1").exit_code == 0
     manifest = json.loads((root / "output/manifest.json").read_text())
     pages = sum(d["pages"] for d in manifest["documents"] if d["lesson"] == "ks2-grooming")
-    assert cli(root, "list").output.splitlines()[2].split()[-2] == str(pages)
+    header, _, row = cli(root, "list").output.splitlines()[:3]
+    assert header.split()[-3:] == ["review", "by", "source"]
+    assert row.split()[-3:] == [str(pages), "2027-09-01", "shipped"]
     cleaned = cli(root, "clean")
     assert cleaned.exit_code == 0 and not (root / "output").exists()
 

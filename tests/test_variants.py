@@ -404,12 +404,12 @@ def test_fillable_worksheet_has_text_fields_and_check_boxes(fillable):
     fields = reader.get_fields()
     text = {n: f for n, f in fields.items() if f.get("/FT") == "/Tx"}
     boxes = {n: f for n, f in fields.items() if f.get("/FT") == "/Btn"}
-    # name + date, lines 2, box 6, box 2, five trusted adults
-    assert len(text) == 2 + 3 + 5, sorted(text)
-    # two tick-list items, two sort rows x three columns
-    assert len(boxes) == 2 + 2 * 3, sorted(boxes)
+    # name + date, lines 2, box 6, box 2, the hand's five fingers and palm
+    assert len(text) == 2 + 3 + 6, sorted(text)
+    # two tick-list items, two sort rows x three columns, lesson_md's baseline (3 x 3) twice
+    assert len(boxes) == 2 + 2 * 3 + 2 * 3 * 3, sorted(boxes)
     multiline = [n for n, f in text.items() if int(f.get("/Ff", 0)) & (1 << 12)]
-    assert len(multiline) == 3
+    assert len(multiline) == 3 + 6
     # one widget per field: names are unique within the document
     widgets = [a.get_object() for page in reader.pages for a in page.get("/Annots", [])
                if a.get_object().get("/Subtype") == "/Widget"]

@@ -77,12 +77,14 @@ def prepare(project, inputs, templates) -> tuple[list[Subject], list[Problem]]:
             notes = compose(Job("x.pdf", "teacher-notes", ks, lesson.id), inputs, templates)
             teacher, teacher_html = notes.bodies[0], notes.html
         problems += worksheet.problems
+        if teacher is not None:    # e.g. unknown art inside '::: teacher'
+            problems += teacher.problems
         slides = []
         if not lesson.is_guide:
             from ..compose import deck_for
 
             # the slides made from the lesson body (the others print front matter and data)
-            slides = [s.text() for s in deck_for(lesson, inputs, [], []).slides
+            slides = [s.text() for s in deck_for(lesson, inputs, [], [], templates).slides
                       if s.kind in ("activity", "recap")]
         subjects.append(Subject(lesson, worksheet.scan, worksheet, teacher, pupils.html, teacher_html,
                                 slides))
@@ -93,8 +95,9 @@ def run_checks(project, inputs, *, strict: bool = False, on: dt.date | None = No
     """Every finding on the chosen lessons, errors and warnings, sorted by place."""
     from ..render import Templates
     from ..overrides import remap
-    from . import (accessibility, blame, drawing, frontmatter, freshness, language, leaks,
-                   numbers, overrides as school_overrides, readability, signposting)
+    from . import (accessibility, baseline, blame, drawing, frontmatter, freshness, language,
+                   leaks, numbers, overrides as school_overrides, readability, signposting,
+                   timings)
 
     config = inputs.config
     overrides = [config.overrides / "templates"] if config and config.overrides else []
@@ -114,6 +117,8 @@ def run_checks(project, inputs, *, strict: bool = False, on: dt.date | None = No
         problems += freshness.check(subject, on or today(), strict=strict)
         problems += frontmatter.check(subject, inputs.curriculum)
         problems += accessibility.check(subject.lesson, subject.worksheet, subject.teacher)
+        problems += baseline.check(subject)
+        problems += timings.check(subject)
     # Findings in a section override's merged lesson point at the file each line came from.
     problems = remap(problems, inputs.lessons.values())
     for subject in subjects:

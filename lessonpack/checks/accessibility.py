@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..errors import Problem
 from ..markdown import source_line
+from ..timings import split_minutes
 
 ATX_RE = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 SETEXT_RE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
@@ -84,7 +85,8 @@ def source_headings(body: str, first_line: int) -> list[SourceHeading]:
             continue
         atx = ATX_RE.match(text)
         if atx:
-            headings.append(SourceHeading(first_line + i, len(atx.group(1)), _plain(atx.group(2))))
+            headings.append(SourceHeading(first_line + i, len(atx.group(1)),
+                                          _plain(split_minutes(atx.group(2))[0])))
             continue
         setext = SETEXT_RE.match(text)
         if setext and i > 0 and lines[i - 1].strip() and not ATX_RE.match(lines[i - 1]) \

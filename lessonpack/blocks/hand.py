@@ -1,0 +1,46 @@
+"""`::: hand [title]`: a hand outline with a writing space on each finger and the palm,
+for naming trusted adults.  `::: trusted-adults` (the older name) prints the same hand.
+
+The outline is art:hand (templates/art/hand.svg, so a school can redraw it in its
+overrides like any picture); the six writing spaces are positioned boxes on top, which
+become real text fields with --fillable.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as etree
+
+from . import BlockType, register, sub
+
+SPOTS = [(f"finger-{n}", f"Trusted adult {n}") for n in range(1, 6)] + [("palm", "Palm")]
+
+
+@register
+class Hand(BlockType):
+    name = "hand"
+    void = True
+    default_title = "My helping hand"
+
+    def render(self, ext, arg, holder, lines):
+        el = etree.Element("div", {"class": "hand"})
+        sub(el, "p", "card-title", arg.strip() or self.default_title)
+        sub(el, "p", "hint", "Write the name of a grown-up you trust on each finger. "
+                             "On the palm, write how you could tell them.")
+        figure = sub(el, "div", "hand-figure")
+        outline = ext.art_image("hand", "An open hand: write on each finger and on the palm")
+        if outline is not None:
+            figure.append(outline)
+        for cls, title in SPOTS:
+            spot = sub(figure, "div", f"hand-spot {cls}")
+            if cls == "palm":
+                sub(spot, "span", "spot-label", "How I could tell them")
+            box = sub(spot, "span", "spot-space", "")
+            if ext.fillable:
+                sub(box, "textarea", "field", "", name=ext._field_name(), title=title)
+        return el
+
+
+@register
+class TrustedAdults(Hand):
+    name = "trusted-adults"
+    default_title = "My trusted adults"

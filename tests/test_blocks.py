@@ -1,0 +1,315 @@
+"""Worksheet blocks (lessonpack/blocks/): timed headings, art, baseline, chat, profile,
+hand and cards, built into real PDFs in every variant from a tiny project whose
+templates/art/ holds its own (coloured) pictures."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pikepdf
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from conftest import REPO, lesson_md, pdf_text, tagged_text
+from lessonpack.cli import main
+from test_accessibility import structure
+from test_variants import render_ppm, rgb_triples
+
+VARIANTS = ("standard", "large-print", "dyslexia", "greyscale")
+# coloured on purpose: the greyscale variant must grey them (hex, rgb() and named colours)
+ART = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="100" height="100">' \
+      '<circle cx="50" cy="50" r="40" fill="#e59a2f" stroke="rgb(20, 60, 160)" stroke-width="6"/>' \
+      '<rect x="35" y="35" width="30" height="30" fill="purple"/></svg>'
+ART_NAMES = ("pip-waves", "pip-happy", "icon-gift", "icon-question", "icon-scissors")
+
+BODY = textwrap.dedent("""\
+    ## Starter {10 min}
+
+    ![Pip the penguin waves hello](art:pip-waves)
+
+    ::: baseline
+    - Someone you meet in a game is always who they say they are.
+    - If a secret makes you worried, you should keep it.
+    - You can tell a grown-up even if you promised not to.
+    :::
+
+    ::: answer
+    BASELINE-ANSWER: false, false, true.
+    :::
+
+    ## Activity 1: Amara's game chat {20 min}
+
+    ::: chat Amara
+    -- Monday 4:15 pm --
+    Jay_Goals: wow your castle is amazing!
+    Amara: thanks :)
+    [Jay_Goals sent 500 gems]
+    Jay_Goals: dont tell anyone about the gems ok? its our secret
+    :::
+
+    ::: profile
+    name: Jay_Goals
+    age: 11
+    bio: I love football and building games!
+    picture: a smiling boy in a football shirt
+    friends: 212
+    :::
+
+    ::: cards
+    - ![A wrapped present](art:icon-gift) A player you don't know sends you free coins.
+    - Someone says "let's talk on another app".
+    :::
+
+    ## What I know now {15 min}
+
+    ::: hand My helping hand
+
+    It is never your fault. You will not be in trouble for telling.
+    """)
+
+
+def run(root: Path, *args: str):
+    return CliRunner().invoke(main, ["--project", str(root), *args], catch_exceptions=False)
+
+
+def make(root: Path, body: str = BODY, **front) -> Path:
+    (root / "lessons" / "ks2").mkdir(parents=True)
+    shutil.copytree(REPO / "data", root / "data")
+    (root / "templates" / "art").mkdir(parents=True)
+    for name in ART_NAMES:
+        (root / "templates" / "art" / f"{name}.svg").write_text(ART, encoding="utf-8")
+    (root / "lessons/ks2/grooming.md").write_text(lesson_md(body=body, **front), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = make(tmp_path_factory.mktemp("blocks") / "proj")
+    result = run(root, "build", "--variant", "all", "--lesson", "ks2-grooming", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    return root / "output" / "ks2"
+
+
+def doc(out: Path, kind: str, variant: str = "standard") -> Path:
+    return out / f"ks2-grooming-{kind}{'' if variant == 'standard' else '-' + variant}.pdf"
+
+
+# --- every block, every variant -----------------------------------------------------
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_block_prints_in_every_variant(built, variant):
+    sheet = tagged_text(doc(built, "worksheet", variant))
+    for text in ("Before we start", "What I know now", "Amara's phone",
+                 "wow your castle is amazing!", "Jay_Goals sent 500 gems", "Monday 4:15 pm",
+                 "Age: 11 (says)", "a smiling boy in a football shirt", "Friends: 212",
+                 "I love football and building games!", "Cut out the cards",
+                 "sends you free coins.", "My helping hand", "How I could tell them"):
+        assert text in sheet, f"{variant}: {text!r} missing"
+    assert "{10 min}" not in sheet and "10 min" not in sheet     # no minutes for pupils
+    notes = tagged_text(doc(built, "teacher-notes", variant))
+    assert "Starter 10 min" in notes and "{" not in notes
+    assert "Amara's phone" in notes and "Age: 11 (says)" in notes
+
+
+@pytest.mark.parametrize("kind", ["worksheet", "teacher-notes"])
+def test_greyscale_blocks_and_art_have_no_coloured_pixel(built, kind):
+    path = doc(built, kind, "greyscale")
+    for page in range(1, len(PdfReader(str(path)).pages) + 1):
+        _, _, pixels = render_ppm(path, page, 30)
+        worst = max(max(t) - min(t) for t in rgb_triples(pixels))
+        assert worst <= 3, f"page {page} has a coloured pixel (channel spread {worst})"
+    # the same art is in colour in the standard variant (teacher notes open with the
+    # "Lesson at a glance" page, so look at every page)
+    standard = doc(built, kind, "standard")
+    spreads = [max(max(t) - min(t) for t in rgb_triples(render_ppm(standard, page, 30)[2]))
+               for page in range(1, len(PdfReader(str(standard)).pages) + 1)]
+    assert max(spreads) > 100
+
+
+def test_large_print_blocks_are_16pt_or_more(built):
+    import pdfplumber
+    with pdfplumber.open(doc(built, "worksheet", "large-print")) as pdf:
+        small = {c["text"] for page in pdf.pages for c in page.chars
+                 if c["text"].strip() and round(c["size"], 2) < 16}
+    assert not small, small
+
+
+# --- art ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["worksheet", "teacher-notes"])
+def test_art_is_a_figure_with_its_alt_text(built, kind):
+    with pikepdf.open(doc(built, kind)) as pdf:
+        alts = [str(e.Alt) for e in structure(pdf) if str(e.S) == "/Figure" and "/Alt" in e]
+    assert "Pip the penguin waves hello" in alts
+    assert "A wrapped present" in alts               # the card's own icon
+    assert "Question mark" in alts                   # the default icon of the other card
+
+
+def test_art_comes_through_the_template_chain_and_counts_for_the_cache(tmp_path):
+    root = make(tmp_path / "p")
+    school = tmp_path / "school"
+    (school / "overrides" / "templates" / "art").mkdir(parents=True)
+    grey = ART.replace("#e59a2f", "#123456")
+    (school / "overrides" / "templates" / "art" / "pip-waves.svg").write_text(grey, encoding="utf-8")
+    (school / "school.yml").write_text("school:\n  name: Art School\noverrides: overrides/\n",
+                                       encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["--config", str(school / "school.yml"), "--out", str(out), "--lesson", "ks2-grooming",
+            "--jobs", "1"]
+    first = run(root, "build", *args)
+    assert first.exit_code == 0, first.output
+    before = doc(out / "ks2", "worksheet").read_bytes()
+    assert b"#123456" not in before
+    # editing the school's picture makes the worksheet stale: the cache saw the file
+    (school / "overrides" / "templates" / "art" / "pip-waves.svg").write_text(
+        ART.replace("#e59a2f", "#00aa00"), encoding="utf-8")
+    again = run(root, "build", *args)
+    assert again.exit_code == 0, again.output
+    assert doc(out / "ks2", "worksheet").read_bytes() != before
+
+
+def line_of(root: Path, needle: str) -> int:
+    lines = (root / "lessons/ks2/grooming.md").read_text(encoding="utf-8").split("\n")
+    return next(i for i, text in enumerate(lines, 1) if needle in text)
+
+
+def test_unknown_art_and_missing_alt_fail_check_with_file_and_line(tmp_path):
+    body = BODY.replace("(art:pip-waves)", "(art:pip-wave)").replace("[A wrapped present]", "[]")
+    root = make(tmp_path / "p", body)
+    result = run(root, "check")
+    assert result.exit_code == 1
+    where = "lessons/ks2/grooming.md"
+    assert f"{where}:{line_of(root, 'art:pip-wave')}: art: unknown art 'pip-wave' " \
+           "(did you mean 'pip-waves'?)" in result.output
+    assert f"{where}:{line_of(root, '![](art:icon-gift)')}: alt-text: art 'icon-gift' has no " \
+           "alt text" in result.output
+
+
+# --- baseline ----------------------------------------------------------------------
+
+STATEMENT = "You can tell a grown-up even if you promised not to."
+
+
+def test_baseline_twice_on_the_worksheet_once_for_the_teacher(built):
+    sheet = pdf_text(doc(built, "worksheet"))
+    assert sheet.count(STATEMENT) == 2
+    assert sheet.index("Before we start") < sheet.index(STATEMENT) < sheet.index("Amara's phone")
+    last = sheet.rindex(STATEMENT)
+    assert sheet.rindex("What I know now") < last < sheet.index("Remember")
+    assert "BASELINE-ANSWER" not in sheet
+    notes = pdf_text(doc(built, "teacher-notes"))
+    assert notes.count(STATEMENT) == 1 and "BASELINE-ANSWER" in notes
+    with pikepdf.open(doc(built, "worksheet")) as pdf:
+        tables = [e for e in structure(pdf) if str(e.S) == "/Table"]
+        heads = [sum(1 for k in _all(t) if str(k.S) == "/TH") for t in tables]
+    assert heads.count(4) == 2                      # Statement | True | False | Not sure, twice
+
+
+def _all(node):
+    kids = node.get("/K")
+    for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            yield kid
+            yield from _all(kid)
+
+
+def test_baseline_columns_and_fillable_fields(tmp_path):
+    body = BODY.replace("::: baseline\n", "::: baseline Yes | No | Not sure\n")
+    root = make(tmp_path / "p", body)
+    result = run(root, "build", "--fillable", "--lesson", "ks2-grooming", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    sheet = root / "output/ks2/ks2-grooming-worksheet.pdf"
+    assert "Statement Yes No Not sure" in pdf_text(sheet)
+    fields = PdfReader(str(sheet)).get_fields()
+    titles = [f.get("/TU") for f in fields.values()]
+    boxes = [t for t in titles if t and t.startswith("You can tell a grown-up")]
+    assert len(boxes) == 6                          # 3 columns, before and after
+    assert len(set(fields)) == len(fields)
+    for n in range(1, 6):
+        assert f"Trusted adult {n}" in titles
+    assert "Palm" in titles
+
+
+def test_a_lesson_without_one_baseline_fails_check(tmp_path):
+    root = make(tmp_path / "p", BODY.replace("::: baseline", "::: ticks"))
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert f"lessons/ks2/grooming.md:{line_of(root, '## Starter')}: baseline: no '::: baseline'" \
+        in result.output
+
+
+# --- timings -----------------------------------------------------------------------
+
+def test_minutes_that_do_not_add_up_fail_check_with_the_sum(tmp_path):
+    root = make(tmp_path / "p", BODY + "\n::: teacher\nAllow 5–10 minutes for questions.\n:::\n",
+                duration_minutes=60)
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert f"lessons/ks2/grooming.md:{line_of(root, 'duration_minutes')}: timings: activities add " \
+           "up to 45 min (10 + 20 + 15) but duration_minutes is 60" in result.output
+    assert f"grooming.md:{line_of(root, 'Allow 5–10')}: timings: '5–10 minutes'" in result.output
+
+
+def test_a_lesson_with_no_timed_activity_fails_check(tmp_path):
+    root = make(tmp_path / "p", re.sub(r" \{\d+ min\}", "", BODY))
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert "no timed activity" in result.output
+
+
+def test_teacher_headings_carry_minutes_and_stay_headings(built):
+    with pikepdf.open(doc(built, "teacher-notes")) as pdf:
+        h2 = [e for e in structure(pdf) if str(e.S) == "/H2"]
+    assert len(h2) >= 3
+    text = tagged_text(doc(built, "teacher-notes"))
+    assert "Activity 1: Amara's game chat 20 min" in text
+
+
+# --- chat --------------------------------------------------------------------------
+
+def test_chat_reads_in_order_with_speakers(built):
+    for path in (doc(built, "worksheet"), doc(built, "teacher-notes")):
+        text = tagged_text(path)
+        order = ["Monday 4:15 pm", "Jay_Goals: wow your castle is amazing!", "Amara: thanks :)",
+                 "Jay_Goals sent 500 gems",
+                 "Jay_Goals: dont tell anyone about the gems ok? its our secret"]
+        positions = [text.find(s) for s in order]
+        assert -1 not in positions, (path.name, positions, text[:2000])
+        assert positions == sorted(positions)
+        printed = pdf_text(path)          # pdftotext: each message after its speaker, in order
+        at = printed.index("Amara's phone")
+        for piece in ("Monday 4:15 pm", "Jay_Goals", "wow your castle", "Amara", "thanks :)",
+                      "Jay_Goals sent 500 gems", "Jay_Goals", "dont tell anyone"):
+            at = printed.index(piece, at + 1)
+
+
+@pytest.mark.parametrize("chat, message", [
+    ("::: chat Noah\nJay_Goals wow\n:::", "is none of"),
+    ("::: chat Noah\n\n:::", "has no messages"),
+    ("::: chat\nJay_Goals: hi\n:::", "name the phone's owner"),
+    ("::: profile\nname: Jay\nheight: 150cm\n:::", "unknown profile key 'height'"),
+    ("::: profile\nage: 11\n:::", "needs a 'name"),
+])
+def test_bad_chat_and_profile_lines_are_errors_with_their_line(tmp_path, chat, message):
+    root = make(tmp_path / "p", BODY.replace("It is never your fault.", chat + "\n\nIt is never your fault."))
+    result = run(root, "check")
+    assert result.exit_code == 1
+    fence = line_of(root, "It is never your fault.") - 1 - len(chat.split("\n"))
+    bad = fence + 1 if "wow" in chat else fence + 2 if "height" in chat else fence
+    assert f"lessons/ks2/grooming.md:{bad}: " in result.output
+    assert message in result.output
+
+
+# --- hand --------------------------------------------------------------------------
+
+def test_trusted_adults_prints_the_hand(tmp_path):
+    root = make(tmp_path / "p", BODY.replace("::: hand My helping hand", "::: trusted-adults"))
+    result = run(root, "build", "--lesson", "ks2-grooming", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    sheet = pdf_text(root / "output/ks2/ks2-grooming-worksheet.pdf")
+    assert "My trusted adults" in sheet and "How I could tell them" in sheet
