@@ -170,7 +170,7 @@ def compose(job: Job, inputs: Inputs, templates) -> Composed:
         from .slides import cards_per_row, column_width, title_pt
 
         context = dict(common, doc=doc, deck=deck, lesson=sections[0]["lesson"],
-                       cards_per_row=cards_per_row,
+                       cards_per_row=lambda n: cards_per_row(n, deck.key_stage),
                        # the cell content: the width less its padding and border
                        column_width=lambda block: round(column_width(block, deck.key_stage) - 6.4, 1),
                        title_pt=lambda text: title_pt(deck.key_stage, text))

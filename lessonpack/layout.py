@@ -30,7 +30,7 @@ ANSWER_SPACES = ("answer-lines", "answer-box", "ticks", "sort", "hand", "trusted
 # Only documents that are laid out on their own are judged; packs and class sets reuse
 # those pages, so their faults are the documents' faults.
 JUDGED = ("worksheet", "teacher-notes", "parents-guide", "slides")
-SLACK = 0.75   # px: rounding in WeasyPrint's positions
+SLACK = 7.5    # px (2 mm): less is out of sight in the slide's bottom margin
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,26 @@ def _bottom(box) -> float:
     return lowest if lowest is not None else 0.0
 
 
+def _ink_bottom(box) -> float:
+    """Lowest border edge of the in-flow content of box: what shows, not trailing margins."""
+    lowest = None
+    todo = [box]
+    while todo:
+        current = todo.pop()
+        if not _in_flow(current) and current is not box:
+            continue
+        kids = [c for c in _children(current) if _in_flow(c)]
+        if _tag(current) in ("tr", "img", "svg") or not kids or type(current).__name__ == "LineBox":
+            if hasattr(current, "border_height"):
+                edge = current.position_y + current.margin_top + current.border_height()
+            else:
+                edge = current.position_y + getattr(current, "height", 0)
+            lowest = edge if lowest is None else max(lowest, edge)
+            continue
+        todo += kids
+    return lowest if lowest is not None else 0.0
+
+
 def _fill(page_box) -> float:
     root = _root(page_box)
     top, bottom = _content_area(page_box)
@@ -219,7 +239,7 @@ def _slides(boxes: list) -> list[Finding]:
                 top = box.position_y
                 bottom = box.position_y + box.margin_height()
                 kids = _children(box)
-                lowest = max((_bottom(c) for c in kids), default=top)
+                lowest = max((_ink_bottom(c) for c in kids), default=top)
                 highest = min((c.position_y for c in kids), default=top)
                 if lowest > bottom + SLACK or highest < top - SLACK:
                     what = "title" if "slide-head" in classes else "content"

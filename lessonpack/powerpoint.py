@@ -127,13 +127,16 @@ class _Writer:
 
     def _title_slide(self, slide, record: Slide, school) -> None:
         title = slide.shapes.title
+        right = 96 if record.aside else 18
         title.left, title.top = Mm(24), Mm(48)
-        title.width, title.height = Mm(geo.WIDTH - 48), Mm(40)
+        title.width, title.height = Mm(geo.WIDTH - 24 - right), Mm(40)
+        if record.aside:
+            self._art(slide, record.aside, geo.WIDTH - 86, 20, 72, 100)
         self._fill(title.text_frame, [((record.title, "b"),)], 36, colour=INK,
                    anchor=MSO_ANCHOR.BOTTOM)
         subtitle = slide.placeholders[1]
         subtitle.left, subtitle.top = Mm(24), Mm(92)
-        subtitle.width, subtitle.height = Mm(geo.WIDTH - 48), Mm(14)
+        subtitle.width, subtitle.height = Mm(geo.WIDTH - 24 - right), Mm(14)
         ages = {"ks1": "5–7", "ks2": "7–11", "ks3": "11–14", "ks4": "14–16"}.get(self.ks, "")
         self._fill(subtitle.text_frame, [((f"{geo_ks_name(self.ks)} · Ages {ages}", "b"),)], 20,
                    colour=self.accent_ink, anchor=MSO_ANCHOR.TOP)
@@ -316,7 +319,7 @@ class _Writer:
             f"{k}: {v}" for k, v in b.fields.items() if v))
 
     def _cards(self, slide, b: Block, x, y, w) -> None:
-        per_row = geo.cards_per_row(len(b.paras))
+        per_row = geo.cards_per_row(len(b.paras), self.ks)
         cw = (w - geo.GAP * (per_row - 1)) / per_row
         rows = [list(range(i, min(i + per_row, len(b.paras)))) for i in range(0, len(b.paras), per_row)]
         cy = y

@@ -28,6 +28,8 @@ MARGIN = 12.0
 TITLE_TOP, TITLE_HEIGHT = 7.0, 22.0
 BODY_TOP, BODY_BOTTOM = 33.0, 131.0
 BODY_WIDTH = WIDTH - 2 * MARGIN
+BODY_PAD = 3.0                     # space above the first block
+SPACE = BODY_BOTTOM - BODY_TOP - BODY_PAD   # the height content may take
 ASIDE_WIDTH = 70.0                 # an illustration beside the main column
 QR = 22.0                          # QR code size on "Who can help"
 GAP = 4.0
@@ -41,13 +43,13 @@ BODY_PT = {"ks1": 24, "ks2": 22, "ks3": 20, "ks4": 20}
 TITLE_PT = {"ks1": 32, "ks2": 30, "ks3": 28, "ks4": 28}
 MIN_PT = 16
 FONT = {"ks1": "Andika"}           # the worksheets' fonts; PowerPoint gets Arial (see README)
-CHAR_EM = {"ks1": 0.48}            # average character width in ems, a little generous
-DEFAULT_CHAR_EM = 0.48
+CHAR_EM = {"ks1": 0.5}             # average character width in ems, a little generous
+DEFAULT_CHAR_EM = 0.5
 BOLD_EM = 0.56                     # titles are bold
 TABLE_EM = 0.46                    # table and card text, in narrower columns
 
 MAX_CARDS = 6
-MAX_MESSAGES = 6
+MAX_MESSAGES = 8
 MAX_ROWS = 8
 MAX_HELPLINES = 3
 
@@ -258,9 +260,17 @@ def blocks_of(el: etree.Element) -> list[Block | str]:
         items = [text_of(li) for li in ul] if ul is not None else []
         return out + [Block("ticks", paras=items)]
     if cls & {"sort", "baseline"}:
-        out = _rest(el, skip=("table", "h3"))
+        out = _rest(el, skip=("table", "h3", "h2"))
         table = el.find("table")
-        return out + ([_table(table)] if table is not None else [])
+        if table is None:
+            return out
+        block = _table(table)
+        if "baseline" in cls:      # "Before we start", as on the worksheet
+            block.baseline = True
+            heading = next((h for h in el if str(h.tag) in ("h2", "h3")), None)
+            if heading is not None:
+                out = [Block("subheading", paras=[text_of(heading)])] + out
+        return out + [block]
     if "chat" in cls:
         entries = []
         owner = ""
@@ -370,17 +380,17 @@ def height(block: Block, width: float, ks: str) -> float:
         return max(h, 45 if block.art else 0) + 12
     if block.kind == "chat":
         inner = chat_width(width) * 0.72 - 6
-        h = 12 + small * PT * LINE + 4
+        h = 8 + small * PT * LINE + 4
         for kind, _, said in block.entries:
             if kind in ("message", "mine"):
-                h += text_height(said, inner, small, ks) + small * PT * 1.1 + 6
+                h += text_height(said, inner, small, ks) + small * PT * LINE + 4.5
             else:
-                h += text_height(said, chat_width(width) - 12, small, ks) + 3
+                h += text_height(said, chat_width(width) - 12, small, ks) + 2.5
         return h
     if block.kind == "profile":
         return 70.0
     if block.kind == "cards":
-        per_row = cards_per_row(len(block.paras))
+        per_row = cards_per_row(len(block.paras), ks)
         card_w = (width - GAP * (per_row - 1)) / per_row - 26
         rows = [block.paras[i:i + per_row] for i in range(0, len(block.paras), per_row)]
         return sum(max(lines_of(plain(p), card_w, table_pt(ks), ks, em=TABLE_EM) for p in row)
@@ -416,8 +426,11 @@ def chat_width(width: float) -> float:
     return min(width, 150.0)
 
 
-def cards_per_row(n: int) -> int:
-    return 2 if n in (2, 4) else 3 if n >= 3 else 1
+def cards_per_row(n: int, ks: str = "") -> int:
+    """Cards side by side: two (wider, fewer lines) for younger pupils or four cards."""
+    if n <= 1:
+        return 1
+    return 2 if n in (2, 4) or ks in ("ks1", "ks2") else 3
 
 
 def column_width(block: Block, ks: str) -> float:
@@ -470,17 +483,17 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
     baseline: Block | None = None
     for activity in _activities(pupils):
         made = _activity_slides(activity, ks, notes, slides)
-        for block in (b for s in made for b in s.blocks):
-            if block.baseline and baseline is None:
-                baseline = block
+        for block in activity.items:
+            if isinstance(block, Block) and block.baseline and baseline is None:
+                baseline = block           # the whole table, not the part on one slide
         if baseline is not None and baseline_again and activity.title and \
                 activity.title.lower().startswith("what i know now"):
-            made.append(Slide("recap", activity.title, [baseline], activity=activity.title,
-                              minutes=activity.minutes))
+            made += [Slide("recap", activity.title, [piece], activity=activity.title,
+                           minutes=activity.minutes) for piece in _pieces(baseline, ks)]
             baseline_again = False
         slides += made
     if baseline is not None and baseline_again:
-        slides.append(Slide("recap", "What I know now", [baseline]))
+        slides += [Slide("recap", "What I know now", [piece]) for piece in _pieces(baseline, ks)]
     if lesson.key_messages:
         slides += _fill("messages", "Key messages",
                         [Block("bullets", paras=[((m, ""),) for m in lesson.key_messages])], ks,
@@ -493,9 +506,21 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
         slides.append(Slide("help", "Who can help", [part],
                             notes=["Point to the QR codes: pupils can scan them later, "
                                    "on their own device, away from the class."] if i == 0 else []))
+    slides[0].aside = _cover_picture(slides)
     for n, slide in enumerate(slides, 1):
         slide.number = n
     return Deck(lesson.id, lesson.title, ks, slides)
+
+
+def _cover_picture(slides: list[Slide]) -> tuple[str, str, str] | None:
+    """The lesson's first picture of a character or thing (not an icon), for the title slide."""
+    for slide in slides:
+        found = ([slide.aside] if slide.aside else []) + \
+            [a for b in slide.blocks if b.kind in ("art", "story") for a in b.art]
+        for art in found:
+            if not art[0].startswith("icon-") and art[2]:
+                return art
+    return None
 
 
 def _activities(root: etree.Element) -> list[_Activity]:
@@ -508,12 +533,7 @@ def _activities(root: etree.Element) -> list[_Activity]:
                 minutes = int(el.get("data-minutes"))
             out.append(_Activity(title, minutes))
             continue
-        items = blocks_of(el)
-        if "baseline" in _classes(el):
-            for b in items:
-                if isinstance(b, Block) and b.kind == "table":
-                    b.baseline = True
-        out[-1].items += items
+        out[-1].items += blocks_of(el)
     return [a for a in out if a.items or a.title]
 
 
@@ -555,7 +575,7 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
     made: list[Slide] = []
     pending_notes: list[str] = []
     current: Slide | None = None
-    space = BODY_BOTTOM - BODY_TOP
+    space = SPACE
     used = 0.0
     forced_title = ""
     lead_in: Block | None = None
@@ -604,10 +624,13 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
         if block.kind == "art":
             # An illustration goes beside the next text, or beside the last if none follows.
             following = next((b for b in items[i + 1:] if isinstance(b, Block)), None)
+            narrow = BODY_WIDTH - ASIDE_WIDTH - GAP
             if current is not None and current.aside is None and \
                     (following is None or following.kind in ("art", "subheading")
-                     or _big(following)) and not any(_big(b) for b in current.blocks):
+                     or _big(following)) and not any(_big(b) for b in current.blocks) and \
+                    sum(height(b, narrow, ks) for b in current.blocks) <= space:
                 current.aside = block.art[0]
+                used = sum(height(b, narrow, ks) for b in current.blocks)
                 continue
             new(forced_title or None)
             forced_title = ""
@@ -618,7 +641,7 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
         room = None
         if lead_in is not None and current is not None and current.blocks and \
                 current.blocks[-1] is lead_in and _leads(lead_in, block):
-            room = BODY_BOTTOM - BODY_TOP - height(lead_in, BODY_WIDTH, ks)
+            room = SPACE - height(lead_in, BODY_WIDTH, ks)
         for piece in _pieces(block, ks, room):
             big = _big(piece)
             need = height(piece, BODY_WIDTH if big else width(), ks)
@@ -627,7 +650,14 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
             lead = lead_in if lead_in is not None and current is not None and \
                 current.blocks and current.blocks[-1] is lead_in and _leads(lead_in, piece) else None
             alone = current is not None and (not current.blocks or current.blocks == [lead])
-            if current is None or (big and not alone) or \
+            # A picture beside a table or cards would squeeze them: they get a slide of
+            # their own (stories, chats and profiles are narrow enough to share one).
+            squeezed = big and current is not None and current.aside is not None and \
+                piece.kind not in ("story", "chat", "profile")
+            if squeezed and lead is not None and (current.blocks == [lead] or
+                                                  height(lead, BODY_WIDTH, ks) + need > space):
+                lead = None             # stays with its picture rather than leave it alone
+            if current is None or (big and not alone) or squeezed or \
                     (current.blocks and _big(current.blocks[-1])) or \
                     (current.blocks and used + need > space):
                 aside = None
@@ -689,7 +719,7 @@ def _pieces(block: Block, ks: str, first_space: float | None = None) -> list[Blo
     """A block too big for one slide, cut where it can be cut – list items, story
     paragraphs, messages, cards, table rows, helplines – into parts of even size; the first
     part fits first_space (room left under a lead-in), the others a whole slide."""
-    space = BODY_BOTTOM - BODY_TOP
+    space = SPACE
     first = space if first_space is None else first_space
     width = BODY_WIDTH - (ASIDE_WIDTH + GAP if block.kind == "story" and block.art else 0)
     attr, most, also = {"chat": ("entries", MAX_MESSAGES, None),
