@@ -107,10 +107,8 @@ class _Writer:
             title = slide.shapes.title
             title.left, title.top = Mm(geo.MARGIN), Mm(geo.TITLE_TOP)
             title.width, title.height = Mm(geo.BODY_WIDTH), Mm(geo.TITLE_HEIGHT)
-            label = record.title + (f" ({record.minutes} min)" if self._first_of_activity(record)
-                                    and record.minutes else "")
             self._fill(title.text_frame, [((record.title, "b"),)],
-                       geo.title_pt(self.ks, label), colour=self.accent_ink,
+                       geo.title_pt(self.ks, record.title), colour=self.accent_ink,
                        anchor=MSO_ANCHOR.BOTTOM)
             if self._first_of_activity(record) and record.minutes:
                 self._run(title.text_frame.paragraphs[0], f"  {record.minutes} min",
@@ -178,7 +176,7 @@ class _Writer:
                 y += h
             else:
                 block = group[0]
-                w = geo.BODY_WIDTH if geo._big(block) else width
+                w = geo.BODY_WIDTH if geo._big(block) and not record.aside else width
                 h = geo.height(block, w, self.ks)
                 self.block(slide, block, geo.MARGIN, y, width, min(h, bottom - y))
                 y += h
@@ -270,30 +268,31 @@ class _Writer:
         self._fill(head.text_frame, [((f"{b.title}’s phone", "b"),)], self.small, colour=MUTED,
                    align=PP_ALIGN.CENTER)
         cy = y + 4 + line_h + 4
-        inner = pw * 0.72
+        inner = pw * geo.BUBBLE
         for kind, who, said in b.entries:
             if kind in ("time", "notice"):
                 hh = geo.text_height(said, pw - 12, self.small, self.ks)
                 box = group.shapes.add_textbox(Mm(px + 6), Mm(cy), Mm(pw - 12), Mm(hh + 1))
                 self._fill(box.text_frame, [((said, "b" if kind == "time" else "i"),)], self.small,
                            colour=MUTED, align=PP_ALIGN.CENTER)
-                cy += hh + 3
+                cy += hh + 2.5
                 continue
             mine = kind == "mine"
-            name_h = self.small * geo.PT * 1.1
+            name_h = geo.MIN_PT * geo.PT * geo.LINE
             bx = px + pw - 5 - inner if mine else px + 5
             label = group.shapes.add_textbox(Mm(bx), Mm(cy), Mm(inner), Mm(name_h + 1))
-            self._fill(label.text_frame, [((f"{who}:", "b"),)], self.small, colour=MUTED,
+            _no_margins(label.text_frame)
+            self._fill(label.text_frame, [((f"{who}:", "b"),)], geo.MIN_PT, colour=MUTED,
                        align=PP_ALIGN.RIGHT if mine else PP_ALIGN.LEFT)
             cy += name_h
-            hh = geo.text_height(said, inner - 6, self.small, self.ks)
-            bubble = group.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(bx), Mm(cy), Mm(inner), Mm(hh + 3))
+            hh = geo.text_height(said, inner - 8, self.small, self.ks)
+            bubble = group.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(bx), Mm(cy), Mm(inner), Mm(hh + 2))
             bubble.adjustments[0] = 0.3
             self._solid(bubble, self.tint if mine else BUBBLE, line=self.accent if mine else None)
             bubble.text_frame.margin_left = bubble.text_frame.margin_right = Mm(3)
             bubble.text_frame.margin_top = bubble.text_frame.margin_bottom = Mm(1)
             self._fill(bubble.text_frame, [((said, ""),)], self.small)
-            cy += hh + 6
+            cy += hh + 4.5
         words = "; ".join(f"{who}: {said}" if kind in ("message", "mine") else said
                           for kind, who, said in b.entries)
         _describe(group, f"A made-up chat on {b.title}’s phone. {words}")
@@ -447,6 +446,10 @@ class _Writer:
             if dash:
                 shape.line.dash_style = MSO_LINE_DASH_STYLE.DASH
         shape.shadow.inherit = False
+
+
+def _no_margins(tf) -> None:
+    tf.margin_left = tf.margin_right = tf.margin_top = tf.margin_bottom = 0
 
 
 def _hanging(p) -> None:

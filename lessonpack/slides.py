@@ -32,6 +32,7 @@ BODY_PAD = 3.0                     # space above the first block
 SPACE = BODY_BOTTOM - BODY_TOP - BODY_PAD   # the height content may take
 ASIDE_WIDTH = 70.0                 # an illustration beside the main column
 QR = 22.0                          # QR code size on "Who can help"
+BUBBLE = 0.75                      # a chat bubble's widest, as a share of the phone
 GAP = 4.0
 PT = 0.3528                        # mm per point
 LINE = 1.28                        # line height, in ems
@@ -379,11 +380,11 @@ def height(block: Block, width: float, ks: str) -> float:
         h += (body * PT * LINE + 2) if block.title else 0
         return max(h, 45 if block.art else 0) + 12
     if block.kind == "chat":
-        inner = chat_width(width) * 0.72 - 6
+        inner = chat_width(width) * BUBBLE - 8
         h = 8 + small * PT * LINE + 4
         for kind, _, said in block.entries:
             if kind in ("message", "mine"):
-                h += text_height(said, inner, small, ks) + small * PT * LINE + 4.5
+                h += text_height(said, inner, small, ks) + MIN_PT * PT * LINE + 4.5
             else:
                 h += text_height(said, chat_width(width) - 12, small, ks) + 2.5
         return h
@@ -423,7 +424,8 @@ def helpline_height(h, width: float, ks: str) -> float:
 
 
 def chat_width(width: float) -> float:
-    return min(width, 150.0)
+    """A wide phone: short messages keep to one line, so a slide holds more of the chat."""
+    return min(width, 190.0)
 
 
 def cards_per_row(n: int, ks: str = "") -> int:
@@ -439,8 +441,15 @@ def column_width(block: Block, ks: str) -> float:
     whole = max((len(c) for c in block.columns), default=4) * per_char + 8
     if whole <= 36:                 # the heading on one line
         return max(24.0, whole)
-    word = max((len(w) for c in block.columns for w in c.split()), default=4) * per_char + 8
-    return min(40.0, max(24.0, word))
+    two = max((_two_lines(c) for c in block.columns), default=4) * per_char + 8
+    return min(40.0, max(24.0, two))  # else on two lines
+
+
+def _two_lines(text: str) -> int:
+    """Characters in the longer line of text broken into two balanced lines."""
+    words = text.split()
+    return min((max(len(" ".join(words[:i])), len(" ".join(words[i:])))
+                for i in range(1, len(words))), default=len(text))
 
 
 # --- building the deck ------------------------------------------------------------------------
@@ -644,7 +653,9 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
             room = SPACE - height(lead_in, BODY_WIDTH, ks)
         for piece in _pieces(block, ks, room):
             big = _big(piece)
-            need = height(piece, BODY_WIDTH if big else width(), ks)
+            # stories, chats and profiles may share the slide with a picture: narrow estimate
+            need = height(piece, BODY_WIDTH if big and piece.kind not in SHARES else
+                          BODY_WIDTH - ASIDE_WIDTH - GAP if piece.kind in SHARES else width(), ks)
             # A short instruction just before a list, table, cards or chat is its lead-in:
             # it stays on the slide of what it introduces.
             lead = lead_in if lead_in is not None and current is not None and \
@@ -711,6 +722,9 @@ def _note_text(kind: str, paras: list[str]) -> str:
     return ("Model answer: " + text) if kind == "answer" else text
 
 
+SHARES = ("story", "chat", "profile")     # big blocks that may sit beside a picture
+
+
 def _big(block: Block) -> bool:
     return block.kind in ("story", "chat", "profile", "cards", "table", "hand", "helplines")
 
@@ -721,7 +735,7 @@ def _pieces(block: Block, ks: str, first_space: float | None = None) -> list[Blo
     part fits first_space (room left under a lead-in), the others a whole slide."""
     space = SPACE
     first = space if first_space is None else first_space
-    width = BODY_WIDTH - (ASIDE_WIDTH + GAP if block.kind == "story" and block.art else 0)
+    width = BODY_WIDTH - (ASIDE_WIDTH + GAP if block.kind in SHARES else 0)
     attr, most, also = {"chat": ("entries", MAX_MESSAGES, None),
                         "cards": ("paras", MAX_CARDS, "art"),
                         "table": ("rows", MAX_ROWS, None),
