@@ -4,10 +4,14 @@ Runs in a temporary copy of the project, so it never touches output/:
 
   full (--jobs 1)     `build --force --jobs 1` into a fresh folder
   no-op rebuild       the same build again: everything is current
-  one-lesson edit     one lesson's text changed: its 2 documents + its pack rebuild
+  one-lesson edit     one lesson's text changed: its 4 documents (worksheet, teacher notes,
+                      slides PDF and PowerPoint) + its pack rebuild
   full (--jobs 2)     `build --force --jobs 2` into another fresh folder
   baseline            one process per document: `pandoc lesson.md -o x.html`, then
                       `weasyprint x.html x.pdf` (a key stage pack: pandoc on all its lessons)
+
+lessonpack's builds include each lesson's slides (PDF and PowerPoint), which the baseline
+does not make: the comparison is against more work, not less.
 
 Peak memory is ru_maxrss of each build's process tree (os.wait4, the largest single
 process, like getrusage(RUSAGE_CHILDREN)); with --jobs 2 the parent and each worker
