@@ -365,23 +365,24 @@ class _Writer:
         from .qr import qr_png
 
         cy = y
+        qr = geo.QR_LARGE if b.large else geo.QR
+        size, small = (self.body + 2, self.small) if b.large else (self.body, geo.MIN_PT)
         for h in b.helplines:
-            hh = geo.helpline_height(h, w, self.ks)
+            hh = geo.helpline_height(h, w, self.ks, large=b.large)
             box = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(x), Mm(cy), Mm(w), Mm(hh))
             box.adjustments[0] = 0.08
             self._solid(box, WHITE, line=self.accent)
             tf = box.text_frame
             has_qr = bool(h.url and h.qr)
-            tf.margin_left = Mm(geo.QR + 10 if has_qr else 5)
+            tf.margin_left = Mm(qr + 10 if has_qr else 5)
             head = [(h.name, "b")] + [(f" · {p}", "") for p in (h.phone, h.web) if p]
-            self._fill(tf, [tuple(head)], self.body, anchor=MSO_ANCHOR.MIDDLE)
+            self._fill(tf, [tuple(head)], size, anchor=MSO_ANCHOR.MIDDLE)
             for run in tf.paragraphs[0].runs[1:]:
                 run.font.bold, run.font.color.rgb = True, self.accent_ink
-            self._fill_more(tf, [((h.for_key_stage(self.ks), ""),)], geo.MIN_PT, colour=MUTED)
+            self._fill_more(tf, [((h.for_key_stage(self.ks), ""),)], small, colour=MUTED)
             if has_qr:
                 pic = slide.shapes.add_picture(io.BytesIO(qr_png(h.url)), Mm(x + 4),
-                                               Mm(cy + (hh - geo.QR) / 2),
-                                               width=Mm(geo.QR), height=Mm(geo.QR))
+                                               Mm(cy + (hh - qr) / 2), width=Mm(qr), height=Mm(qr))
                 _describe(pic, f"QR code for {h.web}")
             cy += hh + geo.GAP
 

@@ -32,6 +32,7 @@ BODY_PAD = 3.0                     # space above the first block
 SPACE = BODY_BOTTOM - BODY_TOP - BODY_PAD   # the height content may take
 ASIDE_WIDTH = 70.0                 # an illustration beside the main column
 QR = 22.0                          # QR code size on "Who can help"
+QR_LARGE = 30.0                    # … when a lesson signposts one service (KS1)
 BUBBLE = 0.75                      # a chat bubble's widest, as a share of the phone
 GAP = 4.0
 PT = 0.3528                        # mm per point
@@ -102,6 +103,7 @@ class Block:
     fields: dict[str, str] = field(default_factory=dict)  # profile
     helplines: list = field(default_factory=list)         # compose._WithQr
     baseline: bool = False                                 # the lesson's baseline table
+    large: bool = False                                    # helplines: few, so shown bigger
     start: int = 1                                         # first number of a numbered list
 
 
@@ -410,17 +412,19 @@ def height(block: Block, width: float, ks: str) -> float:
     if block.kind == "art":
         return 55.0
     if block.kind == "helplines":
-        return sum(helpline_height(h, width, ks) + GAP for h in block.helplines) - GAP
+        return sum(helpline_height(h, width, ks, large=block.large) + GAP
+                   for h in block.helplines) - GAP
     return 20.0
 
 
-def helpline_height(h, width: float, ks: str) -> float:
+def helpline_height(h, width: float, ks: str, *, large: bool = False) -> float:
     """One "Who can help" entry: QR code on the left, name and contact, then who it is for."""
-    text_w = width - (QR + 10 if h.qr and h.url else 8)
+    qr = QR_LARGE if large else QR
+    text_w = width - (qr + 10 if h.qr and h.url else 8)
     head = " · ".join(p for p in (h.name, h.phone, h.web) if p)
-    lines = lines_of(head, text_w, body_pt(ks), ks) * body_pt(ks) + \
-        lines_of(h.for_key_stage(ks), text_w, MIN_PT, ks) * MIN_PT
-    return max(QR + 4 if h.qr and h.url else 0, lines * PT * LINE + 4)
+    size, small = (body_pt(ks) + 2, small_pt(ks)) if large else (body_pt(ks), MIN_PT)
+    lines = lines_of(head, text_w, size, ks) * size + lines_of(h.for_key_stage(ks), text_w, small, ks) * small
+    return max(qr + 4 if h.qr and h.url else 0, lines * PT * LINE + 4)
 
 
 def chat_width(width: float) -> float:
@@ -511,8 +515,15 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
     if reassurance:
         slides.append(Slide("remember", "Remember",
                             [Block("remember", paras=[((r, ""),) for r in reassurance])]))
-    for i, part in enumerate(_pieces(Block("helplines", helplines=helplines), ks)):
-        slides.append(Slide("help", "Who can help", [part],
+    trusted = (f"Talk to a grown-up you trust: someone at home, or your teacher"
+               if ks in ("ks1", "ks2") else
+               "Talk to an adult you trust: someone at home, a teacher, or the safeguarding lead") + \
+        (f" at {school.name}." if school else ".")
+    lead = Block("text", paras=[((trusted, "b"),)])
+    for i, part in enumerate(_pieces(Block("helplines", helplines=helplines,
+                                           large=len(helplines) == 1), ks,
+                                     SPACE - height(lead, BODY_WIDTH, ks))):
+        slides.append(Slide("help", "Who can help", ([lead] if i == 0 else []) + [part],
                             notes=["Point to the QR codes: pupils can scan them later, "
                                    "on their own device, away from the class."] if i == 0 else []))
     slides[0].aside = _cover_picture(slides)
