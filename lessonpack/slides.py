@@ -769,7 +769,14 @@ def _pieces(block: Block, ks: str, first_space: float | None = None) -> list[Blo
         startpos = end
     balanced = _balanced(len(items), len(bounds), lambda a, b: height(
         _copy(block, attr, a, b, also), width, ks), lambda i, a, b: fits(a, b, first if i == 0 else space))
-    return [_copy(block, attr, a, b, also) for a, b in balanced or bounds]
+    bounds = balanced or bounds
+    if block.kind == "chat":
+        # a time line ("-- 8:55 pm --") heads the messages after it, never ends a screen
+        for i in range(len(bounds) - 1):
+            (a, b), (c, d) = bounds[i], bounds[i + 1]
+            if b - a > 1 and items[b - 1][0] == "time":
+                bounds[i], bounds[i + 1] = (a, b - 1), (b - 1, d)
+    return [_copy(block, attr, a, b, also) for a, b in bounds]
 
 
 def _balanced(count: int, parts: int, size, fits) -> list[tuple[int, int]] | None:
