@@ -4,8 +4,8 @@ Runs in a temporary copy of the project, so it never touches output/:
 
   full (--jobs 1)     `build --force --jobs 1` into a fresh folder
   no-op rebuild       the same build again: everything is current
-  one-lesson edit     one lesson's text changed, default --jobs: its 2 documents, its
-                      pack and its class set rebuild
+  one-lesson edit     one lesson's text changed, default --jobs: its 4 documents (worksheet,
+                      teacher notes, slides PDF and PowerPoint), its pack and its class set
   full (--jobs 2)     `build --force --jobs 2` into another fresh folder
   full (default)      `build --force` with the default --jobs (one per CPU); the
                       --jobs 2 run when the machine has 2 CPUs
@@ -15,6 +15,9 @@ Runs in a temporary copy of the project, so it never touches output/:
   ms per page         one of our documents (the longest teacher notes) laid out and
                       written by WeasyPrint alone in a warm process, against the full
                       --jobs 1 build's seconds per page laid out
+
+lessonpack's builds include each lesson's slides (PDF and PowerPoint), which the baseline
+does not make: the comparison is against more work, not less.
 
 Peak memory is ru_maxrss of each build's process tree (os.wait4, the largest single
 process, like getrusage(RUSAGE_CHILDREN)); with --jobs 2 the parent and each worker

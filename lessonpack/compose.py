@@ -22,7 +22,8 @@ from .timings import activities
 KS_NAMES = {"ks1": "Key Stage 1", "ks2": "Key Stage 2", "ks3": "Key Stage 3", "ks4": "Key Stage 4"}
 TEMPLATE_OF = {"worksheet": "worksheet.html", "teacher-notes": "teacher-notes.html",
                "pack": "pack.html", "worksheets": "pack-stamps.html",
-               "parents-guide": "guide.html", "parents-letter": "letter.html"}
+               "parents-guide": "guide.html", "parents-letter": "letter.html",
+               "slides": "slides.html"}
 STAMPS_TEMPLATE = "pack-stamps.html"
 ADULT_HELPLINES = ("nspcc", "police-emergency")
 STAFF_HELPLINES = ("posh", "marie-collins")
@@ -120,7 +121,17 @@ def compose(job: Job, inputs: Inputs, templates, *, starts: list[int] | None = N
     )
     problems: list[Problem] = []
     bodies: list = []
-    if job.kind in ("worksheet", "teacher-notes", "parents-guide"):
+    deck = None
+    if job.kind == "slides":
+        lesson = inputs.lessons[job.lesson]
+        deck = deck_for(lesson, inputs, problems, bodies, templates,
+                        greyscale=job.variant == "greyscale")
+        sections = [dict(lesson=lesson)]
+        date = build_date([lesson])
+        title = doc_title = lesson.title  # the contract: PDF title = lesson title
+        sources = [lesson]
+        key_stage = lesson.key_stage
+    elif job.kind in ("worksheet", "teacher-notes", "parents-guide"):
         lesson = inputs.lessons[job.lesson]
         sections = [_lesson_context(lesson, job.kind, inputs, problems, bodies, templates,
                                     greyscale=job.variant == "greyscale")]
@@ -157,7 +168,15 @@ def compose(job: Job, inputs: Inputs, templates, *, starts: list[int] | None = N
         ks_name=KS_NAMES.get(job.key_stage or "", ""), ages=AGES.get(job.key_stage or "", ""),
     )
     template = TEMPLATE_OF[job.kind]
-    if job.kind in ("pack", "worksheets"):
+    if deck is not None:
+        from .slides import cards_per_row, column_width, title_pt
+
+        context = dict(common, doc=doc, deck=deck, lesson=sections[0]["lesson"],
+                       cards_per_row=lambda n: cards_per_row(n, deck.key_stage),
+                       # the cell content: the width less its padding and border
+                       column_width=lambda block: round(column_width(block, deck.key_stage) - 6.4, 1),
+                       title_pt=lambda text: title_pt(deck.key_stage, text))
+    elif job.kind in ("pack", "worksheets"):
         context = dict(common, doc=doc, sections=sections, title=title,
                        key_stages=_key_stage_summary(inputs))
     elif job.kind == "parents-letter":
@@ -219,6 +238,34 @@ def _lesson_context(lesson: Lesson, kind: str, inputs: Inputs, problems: list[Pr
     )
 
 
+def slide_numbers(inputs: Inputs) -> dict[str, dict[str, str]]:
+    """Lesson id → {activity title: "3–5"}: the slides of each activity, for the teacher
+    notes' "Lesson at a glance" (a lesson whose body cannot be converted has none)."""
+    out = {}
+    for lesson in inputs.lessons.values():
+        if not lesson.is_guide:
+            out[lesson.id] = deck_for(lesson, inputs, [], []).numbers_by_activity()
+    return out
+
+
+def deck_for(lesson: Lesson, inputs: Inputs, problems: list[Problem], bodies: list,
+             templates=None, *, greyscale: bool = False):
+    """A lesson's slides: the worksheet's own body (rendered with slide markers) for what
+    pupils see, the teacher notes' body for the speaker notes."""
+    from .slides import build_deck
+
+    art = ArtLibrary.of(templates, greyscale=greyscale) if templates is not None else None
+    pupils = render_body(lesson, WORKSHEET, inputs.registry, slides=True, art=art)
+    teacher = render_body(lesson, TEACHER, inputs.registry, art=art)
+    problems.extend(pupils.problems)
+    bodies.append(pupils)
+    config = inputs.config
+    return build_deck(lesson=lesson, pupils=pupils.tree, teacher=teacher.tree,
+                      helplines=helplines_for(lesson, inputs.registry, with_qr=True),
+                      safeguarding=inputs.safeguarding,
+                      school=config.school if config else None)
+
+
 def _key_stage_summary(inputs: Inputs) -> list[dict]:
     """Per key stage: its name, ages and the lesson titles chosen."""
     out = []
@@ -230,7 +277,7 @@ def _key_stage_summary(inputs: Inputs) -> list[dict]:
 
 
 def _description(job: Job, lessons: list[Lesson]) -> str:
-    if job.kind in ("worksheet", "teacher-notes"):
+    if job.kind in ("worksheet", "teacher-notes", "slides"):
         return f"{KS_NAMES[lessons[0].key_stage]} {job.kind.replace('-', ' ')}: {lessons[0].title}"
     if job.kind == "pack":
         return f"{KS_NAMES[job.key_stage]} lessons on online grooming, isolation and reporting"
@@ -244,6 +291,6 @@ def _footer(job: Job, school) -> str:
     label = {"worksheet": "Worksheet", "teacher-notes": "Teacher notes – not for pupils",
              "pack": "Safeguarding pack", "worksheets": "Worksheets – class set",
              "parents-guide": "For parents and carers",
-             "parents-letter": "Letter to parents and carers"}[job.kind]
+             "parents-letter": "Letter to parents and carers", "slides": "Slides"}[job.kind]
     return f"{name} · {label}"
 

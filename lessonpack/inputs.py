@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .compose import Inputs
+from .compose import Inputs, slide_numbers
 from .config import load_config
 from .errors import ProblemsFound
 from .helplines import load_registry
@@ -37,10 +37,12 @@ def load_inputs(project: Project, settings, *, keep_going: bool = False) -> Inpu
         config = load_config(Path(settings.config_path), known_lessons={l.id for l in lessons})
     chosen = {l.id: l for l in lessons if _chosen(l, config, settings)}
     excluded = {l.id: _why_not(l, config, settings) for l in lessons if l.id not in chosen}
-    return Inputs(lessons=chosen, registry=registry, safeguarding=safeguarding,
-                  curriculum=curriculum, config=config, draft=settings.draft,
-                  fillable=settings.fillable, paper=config.paper if config else "A4",
-                  problems=problems, excluded=excluded)
+    inputs = Inputs(lessons=chosen, registry=registry, safeguarding=safeguarding,
+                    curriculum=curriculum, config=config, draft=settings.draft,
+                    fillable=settings.fillable, paper=config.paper if config else "A4",
+                    problems=problems, excluded=excluded)
+    inputs.slides = slide_numbers(inputs)    # "Lesson at a glance" names each activity's slides
+    return inputs
 
 
 def _why_not(lesson, config, settings) -> str:

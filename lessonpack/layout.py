@@ -9,7 +9,9 @@ the HTML) for the faults that make a worksheet look careless:
   stranded at a page foot;
 - a middle page less than 60 % filled (unless a forced page break ends it on purpose);
 - a last page less than 25 % filled;
-- a worksheet longer than four sides.
+- a worksheet longer than four sides;
+- on projector slides, a slide whose content runs past its body area or title band, or
+  a slide that took more than one page.
 
 No WeasyPrint import here: the boxes come from pdf.py, which owns WeasyPrint.
 """
@@ -30,10 +32,11 @@ ANSWER_SPACES = ("answer-lines", "answer-box", "ticks", "sort", "hand", "trusted
 LABELS = {"label", "card-title"}
 # Only documents that are laid out on their own are judged; packs and class sets reuse
 # those pages, so their faults are the documents' faults.
-JUDGED = ("worksheet", "teacher-notes", "parents-guide")
+JUDGED = ("worksheet", "teacher-notes", "parents-guide", "slides")
 # The four-side limit is the photocopier's: a class set in standard (or greyscale) print.
 # Large print and dyslexia-friendly copies are made for one pupil and are meant to be longer.
 SIDE_LIMITED = ("standard", "greyscale")
+SLACK = 7.5    # px (2 mm): less is out of sight in the slide's bottom margin
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ def inspect(pages, *, kind: str, variant: str = "standard") -> list[Finding]:
     if kind not in JUDGED:
         return []
     boxes = [page._page_box for page in pages]  # noqa: SLF001 - WeasyPrint has no public box API
+    if kind == "slides":
+        return _slides(boxes)
     findings: list[Finding] = []
     if kind == "worksheet" and variant in SIDE_LIMITED and len(boxes) > MAX_WORKSHEET_SIDES:
         findings.append(Finding(len(boxes), "too-long",
@@ -134,6 +139,26 @@ def _bottom(box) -> float:
     return lowest if lowest is not None else 0.0
 
 
+def _ink_bottom(box) -> float:
+    """Lowest border edge of the in-flow content of box: what shows, not trailing margins."""
+    lowest = None
+    todo = [box]
+    while todo:
+        current = todo.pop()
+        if not _in_flow(current) and current is not box:
+            continue
+        kids = [c for c in _children(current) if _in_flow(c)]
+        if _tag(current) in ("tr", "img", "svg") or not kids or type(current).__name__ == "LineBox":
+            if hasattr(current, "border_height"):
+                edge = current.position_y + current.margin_top + current.border_height()
+            else:
+                edge = current.position_y + getattr(current, "height", 0)
+            lowest = edge if lowest is None else max(lowest, edge)
+            continue
+        todo += kids
+    return lowest if lowest is not None else 0.0
+
+
 def _fill(page_box) -> float:
     root = _root(page_box)
     top, bottom = _content_area(page_box)
@@ -197,6 +222,40 @@ def _ends_by_force(page_box, next_page_box) -> bool:
 
 
 # --- the rules --------------------------------------------------------------------------
+
+def _slides(boxes: list) -> list[Finding]:
+    """A slide is one page: its content stays inside its body area and its title inside
+    the title band (both have fixed heights in css/slides.css)."""
+    findings: list[Finding] = []
+    seen: list[int] = []
+    for number, page_box in enumerate(boxes, 1):
+        todo = [page_box]
+        while todo:
+            box = todo.pop()
+            classes = _classes(box)
+            if "slide" in classes and _tag(box) == "section":
+                element = getattr(box, "element", None)
+                if id(element) in seen:
+                    findings.append(Finding(number, "overflowing-slide",
+                                            f"slide '{_words(box)}' runs onto a second page",
+                                            _words(box)))
+                seen.append(id(element))
+            if classes & {"slide-body", "slide-head"}:
+                top = box.position_y
+                bottom = box.position_y + box.margin_height()
+                kids = _children(box)
+                lowest = max((_ink_bottom(c) for c in kids), default=top)
+                highest = min((c.position_y for c in kids), default=top)
+                if lowest > bottom + SLACK or highest < top - SLACK:
+                    what = "title" if "slide-head" in classes else "content"
+                    findings.append(Finding(number, "overflowing-slide",
+                                            f"slide {number}: its {what} does not fit on the "
+                                            f"slide ('{_words(box)}'); shorten it or start a new "
+                                            "slide with '::: slide'", _words(box)))
+                continue
+            todo += _children(box)
+    return findings
+
 
 def _stranded(page_box, number: int, next_page_box, *, pupils: bool) -> list[Finding]:
     """A heading or label last on the page; on pupils' pages, also an instruction whose

@@ -10,7 +10,9 @@ from pathlib import Path
 from . import GENERATOR
 
 NAME = "manifest.json"
-KINDS = ("worksheet", "teacher-notes", "pack", "worksheets", "parents-guide", "parents-letter")
+KINDS = ("worksheet", "teacher-notes", "pack", "worksheets", "parents-guide", "parents-letter",
+         "slides", "slides-pptx")
+EXTENSIONS = (".pdf", ".pptx")   # the documents a build writes
 
 
 @dataclass(frozen=True)

@@ -220,6 +220,8 @@ class _FencedDiv(BlockProcessor):
             inner.append(block)
         if self.ext.audience not in AUDIENCE_OF.get(kind, {self.ext.audience}) | \
                 ALSO_SHOWN_TO.get(kind, set()):
+            if self.ext.slides:  # where teacher text was: its speaker notes go to this slide
+                parent.append(etree.Element("div", {"class": "slide-notes"}))
             return
         block_type = BLOCKS.get(kind)
         if block_type is not None and block_type.raw:
@@ -400,8 +402,10 @@ class LessonExtension(Extension):
 
     def __init__(self, *, audience: str, registry: Registry, fillable: bool = False,
                  field_prefix: str = "f", sort_columns: tuple[str, ...] = SORT_COLUMNS,
-                 statement_header: str = "Statement", art: ArtLibrary | None = None):
+                 statement_header: str = "Statement", art: ArtLibrary | None = None,
+                 slides: bool = False):
         super().__init__()
+        self.slides = slides    # rendering for slides: mark slide breaks and hidden blocks
         self.art = art or ArtLibrary([HOME / "templates"])
         self.finishing: list[tuple[BlockType, etree.Element]] = []
         self.baseline_again: etree.Element | None = None
@@ -603,7 +607,7 @@ class Rendered:
 
 
 def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = False,
-                art: ArtLibrary | None = None) -> Rendered:
+                art: ArtLibrary | None = None, slides: bool = False) -> Rendered:
     """Convert a lesson's body for one audience ('worksheet', 'teacher' or 'guide').
 
     The fences are checked first, so an unclosed block is an error even in a
@@ -615,7 +619,7 @@ def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = F
     ext = LessonExtension(audience=audience, registry=registry, fillable=fillable,
                           field_prefix=f"{lesson.id}", sort_columns=SORT_COLUMNS,
                           statement_header="What happens" if lesson.key_stage in ("ks1", "ks2")
-                          else "Statement", art=art)
+                          else "Statement", art=art, slides=slides)
     md = markdown.Markdown(extensions=[ext, "tables", "sane_lists"], output_format="html")
     try:
         html = md.convert(lesson.body)

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from .lessons import KEY_STAGES, Lesson
 
 VARIANTS = ("standard", "large-print", "dyslexia", "greyscale")
+# Slides are already large print (16 pt and up), so large-print makes no second deck; the
+# editable PowerPoint file is made once, in the standard look, for schools to adapt.
+SLIDE_VARIANTS = ("standard", "dyslexia", "greyscale")
+PPTX_VARIANTS = ("standard",)
 
 
 @dataclass(frozen=True, order=True)
@@ -15,16 +19,16 @@ class Job:
 
     path: str                   # relative to the output folder
     kind: str                   # worksheet | teacher-notes | pack | worksheets | parents-guide
-                                # | parents-letter
+                                # | parents-letter | slides | slides-pptx
     key_stage: str | None
     lesson: str | None
     variant: str = "standard"
 
 
-def output_path(folder: str, stem: str, variant: str) -> str:
+def output_path(folder: str, stem: str, variant: str, ext: str = ".pdf") -> str:
     """'ks2/ks2-grooming-worksheet.pdf', with '-<variant>' unless standard."""
     suffix = "" if variant == "standard" else f"-{variant}"
-    return f"{folder}/{stem}{suffix}.pdf"
+    return f"{folder}/{stem}{suffix}{ext}"
 
 
 def plan(lessons: list[Lesson], *, variants: tuple[str, ...] = ("standard",),
@@ -40,6 +44,13 @@ def plan(lessons: list[Lesson], *, variants: tuple[str, ...] = ("standard",),
             for kind in ("worksheet", "teacher-notes"):
                 jobs.append(Job(output_path(lesson.key_stage, f"{lesson.id}-{kind}", variant),
                                 kind, lesson.key_stage, lesson.id, variant))
+            if variant in SLIDE_VARIANTS:
+                jobs.append(Job(output_path(lesson.key_stage, f"{lesson.id}-slides", variant),
+                                "slides", lesson.key_stage, lesson.id, variant))
+            if variant in PPTX_VARIANTS:
+                jobs.append(Job(output_path(lesson.key_stage, f"{lesson.id}-slides", variant,
+                                            ".pptx"), "slides-pptx", lesson.key_stage, lesson.id,
+                                variant))
         if packs:
             for ks in KEY_STAGES:
                 if any(l.key_stage == ks for l in lessons):

@@ -35,7 +35,9 @@ KIND_LABELS = {"worksheet": "worksheet, for pupils",
                "pack": "every lesson of the key stage",
                "worksheets": "class set: every worksheet of the key stage",
                "parents-guide": "guide for parents and carers",
-               "parents-letter": "letter to parents and carers"}
+               "parents-letter": "letter to parents and carers",
+               "slides": "projector slides, pupils' content only",
+               "slides-pptx": "the same slides, editable in PowerPoint"}
 
 Echo = Callable[[str], None]
 
@@ -219,9 +221,9 @@ def _completeness(project: Project, config_path: Path | None, have: set[str],
 
 
 def _safe_relative(path: str) -> bool:
-    """A manifest path we may copy: relative, inside the folder, a PDF."""
+    """A manifest path we may copy: relative, inside the folder, a PDF or PowerPoint file."""
     parts = path.split("/")
-    return (path.endswith(".pdf") and not path.startswith("/") and "\\" not in path
+    return (path.endswith(manifest.EXTENSIONS) and not path.startswith("/") and "\\" not in path
             and all(p not in ("", ".", "..") for p in parts))
 
 
@@ -259,8 +261,9 @@ def readme(entries: list[Entry]) -> str:
     pages = sum(e.pages for e in entries)
     lines = [title, "=" * len(title), "",
              "Printable lessons on staying safe online (grooming, isolation, reporting,",
-             "sextortion, AI-made images) for UK schools. Every file is a PDF, tagged",
-             "for screen readers, ready to print.", "",
+             "sextortion, AI-made images) for UK schools. Every PDF is tagged for",
+             "screen readers and ready to print; each lesson also has projector slides",
+             "as a PDF and as a PowerPoint file your school can adapt.", "",
              "- Worksheets are for pupils. Teacher notes hold model answers and",
              "  safeguarding guidance: do not give them to pupils.",
              "- Read the teacher notes and tell your Designated Safeguarding Lead (DSL)",
@@ -275,8 +278,9 @@ def readme(entries: list[Entry]) -> str:
         for e in sorted((e for e in entries if e.path.startswith(folder + "/")),
                         key=lambda e: (e.kind == "pack", e.path)):
             file = e.path.split("/", 1)[1]
+            unit = "slide" if e.kind.startswith("slides") else "page"
             lines.append(f"  {file:<34} {KIND_LABELS.get(e.kind, e.kind)} "
-                         f"({e.pages} page{'s' if e.pages != 1 else ''})")
+                         f"({e.pages} {unit}{'s' if e.pages != 1 else ''})")
         lines.append("")
     lines += ["Checking the files",
               "  manifest.json lists every document with its pages and SHA-256 checksum.",

@@ -94,7 +94,9 @@ class Preview:
 
     def jobs(self) -> list[Job]:
         worker = self.worker()
-        return plan(list(worker.inputs.lessons.values()), letter=worker.inputs.config is not None)
+        # PDFs only: the PowerPoint file has no HTML to preview (its slides PDF has)
+        return [j for j in plan(list(worker.inputs.lessons.values()),
+                                letter=worker.inputs.config is not None) if j.path.endswith(".pdf")]
 
     def job_for(self, path: str) -> Job | None:
         for job in self.jobs():
@@ -139,6 +141,8 @@ class Preview:
         css = [worker.templates.find_asset("css/print.css"),
                *stylesheets_for(worker.templates, job, worker.inputs.paper),
                worker.templates.find_asset("css/screen.css")]
+        if job.kind == "slides":        # slides bring their own stylesheet, as in worker.run
+            css = [worker.templates.find_asset("css/slides.css")]
         links = "".join(f'<link rel="stylesheet" href="{self.file_url(p)}">' for p in css if p)
         page = FILE_URL_RE.sub(lambda m: f'{m.group("attr")}{self.file_url(m.group("url"))}"',
                                composed.html)

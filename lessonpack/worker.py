@@ -98,6 +98,8 @@ class Worker:
         start = time.perf_counter()
         result = Result(job)
         try:
+            if job.kind == "slides-pptx":
+                return self._powerpoint(job, result, start)
             if job.kind in ASSEMBLED:
                 if parts is None:     # on its own (e.g. a preview): lay its documents out here
                     parts = []
@@ -114,10 +116,12 @@ class Worker:
             composed = self.compose(job)
             result.problems += composed.problems
             extra = stylesheets_for(self.templates, job, self.inputs.paper)
+            if job.kind == "slides":   # their own stylesheet, variants included
+                extra = [self.templates.find_asset("css/slides.css")]
             rendered = self.renderer.to_pdf(
                 composed.html, base_url=self.project.lessons, extra_css=extra,
                 forms=self.inputs.fillable and job.kind == "worksheet", kind=job.kind,
-                variant=job.variant, write=write)
+                variant=job.variant, write=write, own_css=job.kind == "slides")
             where = composed.sources[0].shown if len(composed.sources) == 1 else job.path
             result.problems += [Problem(where, None, message, code="resource")
                                 for message in rendered.errors]
@@ -139,6 +143,35 @@ class Worker:
                                            "too deeply nested to lay out; simplify the lesson"))
         result.seconds = time.perf_counter() - start
         return result
+
+    def _powerpoint(self, job: Job, result: Result, start: float) -> Result:
+        """The editable PowerPoint file: the same deck as the slides PDF, other writer."""
+        from .compose import build_date, deck_for
+        from .powerpoint import write_pptx
+
+        from .raster import RasterError
+
+        lesson = self.inputs.lessons[job.lesson]
+        deck = deck_for(lesson, self.inputs, result.problems, [], self.templates)
+        config = self.inputs.config
+        try:
+            result.data = write_pptx(deck, school=config.school if config else None,
+                                     date=build_date([lesson]), rasterise=self.raster)
+        except RasterError as exc:    # the same problem the slides PDF reports
+            result.problems.append(Problem(lesson.shown, None, str(exc), code="resource"))
+        result.pages = len(deck.slides)
+        result.used = [str(p) for p in self.raster.used]
+        result.seconds = time.perf_counter() - start
+        return result
+
+    @property
+    def raster(self):
+        """SVG art and crests as PNG for PowerPoint, drawn by the PDF renderer."""
+        if getattr(self, "_raster", None) is None:
+            from .raster import Rasteriser
+
+            self._raster = Rasteriser(self.renderer, base_url=self.project.lessons)
+        return self._raster
 
 
     def _assemble(self, job: Job, parts: list[tuple[Job, bytes]], result: Result) -> None:

@@ -183,11 +183,12 @@ def write_atomic(target: Path, data: bytes) -> None:
 
 
 def pdfs_in(out: Path) -> list[str]:
-    """Every finished PDF under out, as posix paths relative to it."""
+    """Every finished document (PDF, PowerPoint) under out, as posix paths relative to it."""
     if not out.is_dir():
         return []
-    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf")
-                  if not p.name.startswith(TEMP_PREFIX) and p.is_file())
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                  if p.suffix in manifest.EXTENSIONS and not p.name.startswith(TEMP_PREFIX)
+                  and p.is_file())
 
 
 def stale(out: Path, *, keep: set[str], previous: dict[str, Entry]) -> list[str]:
@@ -227,7 +228,7 @@ def describe_existing(out: Path, entries: dict[str, Entry], previous: dict[str, 
 def guess(rel: str) -> tuple[str, str | None, str | None, str]:
     """(kind, key stage, lesson, variant) from an output path, for files we did not just build."""
     folder, _, name = rel.rpartition("/")
-    stem = name[:-4]
+    stem, _, ext = name.rpartition(".")
     variant = "standard"
     for v in VARIANTS[1:]:
         if stem.endswith(f"-{v}"):
@@ -237,6 +238,9 @@ def guess(rel: str) -> tuple[str, str | None, str | None, str]:
             (None if stem == "letter" else stem), variant
     if stem == f"{folder}-worksheets":
         return "worksheets", folder, None, variant
+    if stem.endswith("-slides"):
+        return ("slides-pptx" if ext == "pptx" else "slides"), folder, stem[: -len("-slides")], \
+            variant
     for kind in ("worksheet", "teacher-notes"):
         if stem.endswith(f"-{kind}"):
             return kind, folder, stem[: -len(kind) - 1], variant
@@ -244,8 +248,13 @@ def guess(rel: str) -> tuple[str, str | None, str | None, str]:
 
 
 def count_pages(path: Path) -> int:
-    """Pages of a PDF we did not build in this run."""
+    """Pages of a PDF (slides of a PowerPoint file) we did not build in this run."""
     try:
+        if path.suffix == ".pptx":
+            import zipfile
+            with zipfile.ZipFile(path) as pptx:
+                return sum(1 for n in pptx.namelist()
+                           if n.startswith("ppt/slides/slide") and n.endswith(".xml"))
         from pypdf import PdfReader
         return len(PdfReader(str(path)).pages)
     except Exception:  # noqa: BLE001 - a foreign or damaged file still gets listed

@@ -102,7 +102,7 @@ def test_build_makes_both_documents_with_metadata(make_project, cli):
     root = make_project({"ks2/grooming.md": lesson_md(body=BODY + filler)})  # two pages at least
     result = cli(root, "build", "--jobs", "1")
     assert result.exit_code == 0, result.output
-    assert "built 4 documents" in result.output          # with the pack and the class set
+    assert "built 6 documents" in result.output   # worksheet, notes, slides (PDF, PowerPoint), pack, class set
     worksheet = root / "output/ks2/ks2-grooming-worksheet.pdf"
     teacher = root / "output/ks2/ks2-grooming-teacher-notes.pdf"
     ws_text, tn_text = pdf_text(worksheet), pdf_text(teacher)
@@ -128,13 +128,18 @@ def test_manifest_lists_exactly_the_files_with_checksums(make_project, cli):
     out = root / "output"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["generator"] == "lessonpack 0.1.0"
-    on_disk = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf"))
+    on_disk = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                     if p.suffix in (".pdf", ".pptx"))
     assert [d["path"] for d in manifest["documents"]] == on_disk
     for doc in manifest["documents"]:
         data = (out / doc["path"]).read_bytes()
         assert doc["sha256"] == hashlib.sha256(data).hexdigest()
         assert doc["bytes"] == len(data)
-        assert doc["pages"] == pdf_pages(out / doc["path"])
+        if doc["kind"] == "slides-pptx":
+            from pptx import Presentation
+            assert doc["pages"] == len(Presentation(out / doc["path"]).slides)
+        else:
+            assert doc["pages"] == pdf_pages(out / doc["path"])
         assert doc["variant"] == "standard"
         assert set(doc) == {"path", "kind", "key_stage", "lesson", "variant", "pages", "bytes", "sha256"}
     pack = next(d for d in manifest["documents"] if d["kind"] == "pack" and d["key_stage"] == "ks1")

@@ -12,14 +12,23 @@ from conftest import REPO, lesson_md, pdf_text
 LESSONS = {"ks1/grooming.md": lesson_md("ks1", "grooming"),
            "ks2/grooming.md": lesson_md("ks2", "grooming"),
            "ks2/isolation.md": lesson_md("ks2", "isolation")}
-ALL = {"ks1/ks1-grooming-worksheet.pdf", "ks1/ks1-grooming-teacher-notes.pdf", "ks1/ks1-pack.pdf",
-       "ks1/ks1-worksheets.pdf",
-       "ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-grooming-teacher-notes.pdf",
-       "ks2/ks2-isolation-worksheet.pdf", "ks2/ks2-isolation-teacher-notes.pdf", "ks2/ks2-pack.pdf",
-       "ks2/ks2-worksheets.pdf"}
+
+
+def slides(*lesson_ids: str) -> set[str]:
+    """A lesson's projector slides, PDF and PowerPoint."""
+    return {f"{i[:3]}/{i}-slides.{ext}" for i in lesson_ids for ext in ("pdf", "pptx")}
+
+
+PRINT = {"ks1/ks1-grooming-worksheet.pdf", "ks1/ks1-grooming-teacher-notes.pdf", "ks1/ks1-pack.pdf",
+         "ks1/ks1-worksheets.pdf",
+         "ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-grooming-teacher-notes.pdf",
+         "ks2/ks2-isolation-worksheet.pdf", "ks2/ks2-isolation-teacher-notes.pdf", "ks2/ks2-pack.pdf",
+         "ks2/ks2-worksheets.pdf"}
+ALL = PRINT | slides("ks1-grooming", "ks2-grooming", "ks2-isolation")
 ONE = {"ks2/grooming.md": lesson_md("ks2", "grooming")}
-ONE_ALL = {"ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-pack.pdf",
-           "ks2/ks2-worksheets.pdf"}
+ONE_PRINT = {"ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-pack.pdf",
+             "ks2/ks2-worksheets.pdf"}
+ONE_ALL = ONE_PRINT | slides("ks2-grooming")
 LINE = re.compile(r"^\[\s*\d+/(\d+)\] (built|current|FAILED)\s+(\S+)", re.M)
 
 
@@ -55,10 +64,10 @@ def test_editing_one_lesson_rebuilds_only_its_documents_and_its_pack(make_projec
                                                  "A new friend says hello and asks for a photo."))
     edited, output = build(cli, root)
     changed = {"ks2/ks2-isolation-worksheet.pdf", "ks2/ks2-isolation-teacher-notes.pdf",
-               "ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf"}
+               "ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf"} | slides("ks2-isolation")
     assert edited["built"] == changed
     assert edited["current"] == ALL - changed
-    assert "built 4 documents" in output and "6 already current" in output
+    assert "built 6 documents" in output and "10 already current" in output
     assert "asks for a photo" in pdf_text(root / "output/ks2/ks2-isolation-worksheet.pdf")
     assert "asks for a photo" in pdf_text(root / "output/ks2/ks2-pack.pdf")
     assert "asks for a photo" not in pdf_text(root / "output/ks2/ks2-grooming-worksheet.pdf")
@@ -91,7 +100,8 @@ def test_a_changed_or_missing_pdf_on_disk_is_rebuilt(make_project, cli):
     rebuilt, _ = build(cli, root)
     # the tampered worksheet is rebuilt to the bytes its class set already holds: that stays current
     assert rebuilt["built"] == {"ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-pack.pdf"}
-    assert rebuilt["current"] == {"ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-worksheets.pdf"}
+    assert rebuilt["current"] == {"ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-worksheets.pdf"} | \
+        slides("ks2-grooming")
 
 
 def test_force_rebuilds_everything(make_project, cli):
@@ -107,10 +117,11 @@ def test_editing_the_stylesheet_rebuilds_every_document(make_project, cli):
     root = make_project(ONE, files={"templates/css/print.css": css})
     build(cli, root)
     used = json.loads((root / "output/.lessonpack-cache.json").read_text())["documents"]
-    assert all(any(u.endswith("css/print.css") for u in d["used"]) for d in used.values())
+    assert all(any(u.endswith("css/print.css") for u in d["used"])
+               for path, d in used.items() if "-slides." not in path)
     (root / "templates/css/print.css").write_text(css + "\nh1 { letter-spacing: 0.01em; }\n")
     rebuilt, _ = build(cli, root)
-    assert rebuilt["built"] == ONE_ALL
+    assert rebuilt["built"] == ONE_PRINT      # slides have a stylesheet of their own
 
 
 def test_installing_a_font_makes_every_document_stale(make_project, cli, tmp_path, monkeypatch):
@@ -140,7 +151,7 @@ def test_changing_a_lessons_image_rebuilds_the_documents_that_show_it(make_proje
     rebuilt, _ = build(cli, root)
     assert rebuilt["built"] == {"ks2/ks2-isolation-worksheet.pdf",
                                 "ks2/ks2-isolation-teacher-notes.pdf", "ks2/ks2-pack.pdf",
-                                "ks2/ks2-worksheets.pdf"}
+                                "ks2/ks2-worksheets.pdf"} | slides("ks2-isolation")
 
 
 def test_a_copied_output_folder_stays_current_in_its_new_place(make_project, cli):

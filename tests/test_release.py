@@ -23,7 +23,9 @@ PREFIX = f"lessonpack-packs-{__version__}/"
 ZIP = f"dist/lessonpack-packs-{__version__}.zip"
 PDFS = {"ks1/ks1-grooming-worksheet.pdf", "ks1/ks1-grooming-teacher-notes.pdf", "ks1/ks1-pack.pdf",
         "ks1/ks1-worksheets.pdf", "ks2/ks2-grooming-worksheet.pdf",
-        "ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf"}
+        "ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf",
+        "ks1/ks1-grooming-slides.pdf", "ks1/ks1-grooming-slides.pptx",
+        "ks2/ks2-grooming-slides.pdf", "ks2/ks2-grooming-slides.pptx"}
 
 
 def run(root: Path, *args) -> "click.testing.Result":  # noqa: F821
@@ -59,7 +61,7 @@ def test_release_zip_holds_exactly_the_documents_and_their_checksums(released, t
     assert names == sorted(names)
     assert all(n.startswith(PREFIX) for n in names)
     inside = {n[len(PREFIX):] for n in names}
-    thumbs = {"thumbnails/" + p[:-len(".pdf")] + ".png" for p in PDFS}
+    thumbs = {"thumbnails/" + p[:-len(".pdf")] + ".png" for p in PDFS if p.endswith(".pdf")}
     assert inside == PDFS | thumbs | {"manifest.json", "SHA256SUMS", "README.txt", "index.html"}
     assert not any(".lessonpack-cache" in n or n.endswith(".tmp") or "/." in n for n in names)
 
@@ -105,7 +107,7 @@ def test_readme_tells_teachers_what_is_where(released):
     assert "Key Stage 1 (ages 5–7)" in readme and "Key Stage 2 (ages 7–11)" in readme
     for path in PDFS:
         assert path.split("/")[1] in readme
-    assert "8 documents" in readme
+    assert "12 documents" in readme
 
 
 def test_a_second_release_is_byte_identical(released, tmp_path):
@@ -114,7 +116,7 @@ def test_a_second_release_is_byte_identical(released, tmp_path):
         os.utime(lesson, (1_900_000_000, 1_900_000_000))     # new mtimes must not matter
     result = run(root, "release", "--jobs", "1", "--out", tmp_path / "elsewhere")
     assert result.exit_code == 0, result.output
-    assert "released 8 documents" in result.output
+    assert "released 12 documents" in result.output
     assert (root / ZIP).read_bytes() == first
 
 

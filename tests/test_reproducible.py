@@ -32,12 +32,13 @@ def test_two_builds_in_different_places_are_byte_identical(make_project, cli, tm
     moved = tmp_path / "elsewhere" / "copy"
     shutil.copytree(root, moved)
     second = build(cli, moved, tmp_path / "two", "--jobs", "2")
-    pdfs = {"ks1/ks1-grooming-worksheet.pdf", "ks1/ks1-grooming-teacher-notes.pdf",
-            "ks1/ks1-pack.pdf", "ks1/ks1-worksheets.pdf",
-            "ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-grooming-teacher-notes.pdf",
-            "ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf"}
-    thumbnails = {"thumbnails/" + p.replace(".pdf", ".png") for p in pdfs}
-    assert set(first) == {"manifest.json", "index.html"} | pdfs | thumbnails
+    documents = {"ks1/ks1-grooming-worksheet.pdf", "ks1/ks1-grooming-teacher-notes.pdf",
+                 "ks1/ks1-pack.pdf", "ks1/ks1-worksheets.pdf", "ks2/ks2-grooming-worksheet.pdf",
+                 "ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf",
+                 "ks1/ks1-grooming-slides.pdf", "ks1/ks1-grooming-slides.pptx",
+                 "ks2/ks2-grooming-slides.pdf", "ks2/ks2-grooming-slides.pptx"}
+    thumbnails = {f"thumbnails/{d[:-4]}.png" for d in documents if d.endswith(".pdf")}
+    assert set(first) == {"manifest.json", "index.html"} | documents | thumbnails
     assert set(second) == set(first)
     for name in first:
         assert first[name] == second[name], f"{name} differs between builds"

@@ -77,7 +77,8 @@ def test_school_details_show_where_they_belong(school_project, cli):
     assert "Test lesson ks2 grooming" in pdf_text(out / "ks2/ks2-pack.pdf")
     manifest = json.loads((out / "manifest.json").read_text())
     kinds = {d["kind"] for d in manifest["documents"]}
-    assert kinds == {"worksheet", "teacher-notes", "pack", "worksheets", "parents-letter"}
+    assert kinds == {"worksheet", "teacher-notes", "pack", "worksheets", "parents-letter", "slides",
+                     "slides-pptx"}
 
 
 def test_crest_is_embedded_in_worksheets_and_cover(school_project, cli):

@@ -87,7 +87,8 @@ def test_shard_builds_together_equal_the_full_build(make_project, cli):
         result = cli(root, "build", "--jobs", "1", "--shard", f"{i}/3", "--out", out)
         assert result.exit_code == 0, result.output
         listed = json.loads((out / "manifest.json").read_text())["documents"]
-        on_disk = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf"))
+        on_disk = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                         if p.suffix in (".pdf", ".pptx"))
         assert sorted(d["path"] for d in listed) == on_disk    # each manifest: its own files
         # a key stage's documents, pack and class set are one group: two groups here, so
         # the third shard has nothing to build (and says so with an empty manifest)

@@ -18,4 +18,4 @@ def test_one_lesson_builds_both_documents(make_project, cli):
     manifest = json.loads((out / "manifest.json").read_text())
     assert {d["path"] for d in manifest["documents"]} == {
         "ks2/ks2-grooming-worksheet.pdf", "ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-pack.pdf",
-        "ks2/ks2-worksheets.pdf"}
+        "ks2/ks2-worksheets.pdf", "ks2/ks2-grooming-slides.pdf", "ks2/ks2-grooming-slides.pptx"}

@@ -155,7 +155,9 @@ def test_variant_all_builds_every_variant_with_contract_names(built):
     assert names == sorted([f"ks2-grooming-{kind}{'' if v == 'standard' else '-' + v}.pdf"
                             for kind in ("worksheet", "teacher-notes") for v in VARIANTS] +
                            [f"ks2-{kind}{'' if v == 'standard' else '-' + v}.pdf"
-                            for kind in ("pack", "worksheets") for v in VARIANTS])
+                            for kind in ("pack", "worksheets") for v in VARIANTS] +
+                           [f"ks2-grooming-slides{'' if v == 'standard' else '-' + v}.pdf"
+                            for v in ("standard", "dyslexia", "greyscale")])
     # each variant changes the layout or the paint
     assert len({doc(built, "worksheet", v).read_bytes() for v in VARIANTS}) == 4
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import Problem
 from ..lessons import Lesson
@@ -28,12 +28,14 @@ class Subject:
     teacher: Rendered | None         # the body as the teacher sees it (None for the guide)
     worksheet_html: str              # the whole composed document
     teacher_html: str
+    slides_text: list[str] = field(default_factory=list)   # what each projector slide shows
 
     def printed_front_matter(self) -> list[tuple[int, str]]:
-        """(file line, text) of the front matter pupils read too: title, objectives, keywords."""
+        """(file line, text) of the front matter pupils read too: title, objectives, keywords,
+        and the key messages their slides show."""
         lines = self.lesson.source_lines()
         keys = [k for k in self.lesson.lines if k == "title" or
-                k.split(".")[0] in ("objectives", "keywords") and "." in k]
+                k.split(".")[0] in ("objectives", "keywords", "key_messages") and "." in k]
         return sorted({(self.lesson.lines[k], lines[self.lesson.lines[k] - 1]) for k in keys})
 
     def student_lines(self) -> list[tuple[int, str]]:
@@ -77,7 +79,15 @@ def prepare(project, inputs, templates) -> tuple[list[Subject], list[Problem]]:
         problems += worksheet.problems
         if teacher is not None:    # e.g. unknown art inside '::: teacher'
             problems += teacher.problems
-        subjects.append(Subject(lesson, worksheet.scan, worksheet, teacher, pupils.html, teacher_html))
+        slides = []
+        if not lesson.is_guide:
+            from ..compose import deck_for
+
+            # the slides made from the lesson body (the others print front matter and data)
+            slides = [s.text() for s in deck_for(lesson, inputs, [], [], templates).slides
+                      if s.kind in ("activity", "recap")]
+        subjects.append(Subject(lesson, worksheet.scan, worksheet, teacher, pupils.html, teacher_html,
+                                slides))
     return subjects, problems
 
 

@@ -26,12 +26,16 @@ def check(subject) -> list[Problem]:
                 if child.get("class") != "label":
                     hidden += _sentences("".join(child.itertext()))
     shown = " ".join(" ".join(subject.worksheet.tree.itertext()).split())
+    slides = " ".join(" ".join(subject.slides_text).split())
     problems = []
     for sentence in hidden:
-        if sentence in shown and sentence not in _shared_text(subject):
-            problems.append(Problem(lesson.shown, lesson.body_line,
-                                    f"teacher-only text reaches the worksheet: \"{sentence[:70]}\"",
-                                    code=CODE))
+        if sentence in _shared_text(subject):
+            continue
+        for where, text in (("worksheet", shown), ("slides", slides)):
+            if sentence in text:
+                problems.append(Problem(lesson.shown, lesson.body_line,
+                                        f"teacher-only text reaches the {where}: \"{sentence[:70]}\"",
+                                        code=CODE))
     return problems
 
 

@@ -1,0 +1,831 @@
+"""Projector slides as data: a lesson's pupil-facing content split into slide records.
+
+The deck is made from the very tree the worksheet prints (the worksheet audience of
+markdown.py, rendered with `slides=True`, which only adds empty markers where a new
+slide is asked for and where teacher text was), so a slide can never say something the
+worksheet does not, nor show an answer.  The speaker notes come from the teacher-audience
+tree of the same lesson: the n-th hidden block of one is the n-th teacher or answer block
+of the other, so each note lands on the slide it was written beside.
+
+Two writers read a Deck: the PDF (templates/slides.html through WeasyPrint) and the
+PowerPoint file (powerpoint.py).  Both use the geometry and the size estimates here, so
+they split and place content alike.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+
+from .timings import split_minutes
+
+# --- geometry (millimetres), shared by both writers -------------------------------------
+# 16:9 at PowerPoint's "On-screen Show (16:9)" size, 10 × 5.625 in.
+WIDTH, HEIGHT = 254.0, 142.875
+MARGIN = 12.0
+TITLE_TOP, TITLE_HEIGHT = 7.0, 22.0
+BODY_TOP, BODY_BOTTOM = 33.0, 131.0
+BODY_WIDTH = WIDTH - 2 * MARGIN
+BODY_PAD = 3.0                     # space above the first block
+SPACE = BODY_BOTTOM - BODY_TOP - BODY_PAD   # the height content may take
+ASIDE_WIDTH = 70.0                 # an illustration beside the main column
+QR = 22.0                          # QR code size on "Who can help"
+QR_LARGE = 30.0                    # … when a lesson signposts one service (KS1)
+BUBBLE = 0.75                      # a chat bubble's widest, as a share of the phone
+GAP = 4.0
+PT = 0.3528                        # mm per point
+LINE = 1.28                        # line height, in ems
+TABLE_LINE = 1.15                  # in tables and cards
+
+# Type sizes in points.  The smallest text on a slide is 16 pt, above 1/27 of the slide
+# height (5.3 mm ≈ 15 pt), the usual rule for reading from the back of a classroom.
+BODY_PT = {"ks1": 24, "ks2": 22, "ks3": 20, "ks4": 20}
+TITLE_PT = {"ks1": 32, "ks2": 30, "ks3": 28, "ks4": 28}
+MIN_PT = 16
+FONT = {"ks1": "Andika"}           # the worksheets' fonts; PowerPoint gets Arial (see README)
+CHAR_EM = {"ks1": 0.5}             # average character width in ems, a little generous
+DEFAULT_CHAR_EM = 0.5
+BOLD_EM = 0.56                     # titles are bold
+TABLE_EM = 0.46                    # table and card text, in narrower columns
+
+MAX_CARDS = 6
+MAX_MESSAGES = 8
+MAX_ROWS = 8
+MAX_HELPLINES = 3
+
+
+def body_pt(key_stage: str) -> int:
+    return BODY_PT.get(key_stage, 20)
+
+
+def small_pt(key_stage: str) -> int:
+    return max(MIN_PT, body_pt(key_stage) - 4)
+
+
+def table_pt(key_stage: str) -> int:
+    """Tables and cards: smaller than running text, never below MIN_PT."""
+    return max(MIN_PT, body_pt(key_stage) - 4)
+
+
+def title_pt(key_stage: str, title: str) -> int:
+    """The title size: smaller for long titles, so a title keeps to two lines."""
+    size = TITLE_PT.get(key_stage, 28)
+    while size > 22 and lines_of(title, BODY_WIDTH - 30, size, key_stage, em=BOLD_EM) > 1:
+        size -= 2
+    return size
+
+
+# --- the records ------------------------------------------------------------------------
+
+Run = tuple[str, str]              # (text, style): style "", "b", "i" or "bi"
+Text = tuple[Run, ...]
+
+
+def plain(text: Text) -> str:
+    return "".join(t for t, _ in text)
+
+
+@dataclass
+class Block:
+    """One thing shown on a slide."""
+
+    kind: str        # text | task | bullets | numbers | ticks | story | chat | profile |
+                     # cards | table | remember | hand | art | helplines | subheading
+    paras: list[Text] = field(default_factory=list)       # text, list items, story lines
+    title: str = ""                                        # story title, phone owner, hand
+    columns: list[str] = field(default_factory=list)      # table columns after the first
+    head: str = ""                                         # the table's first column
+    rows: list[Text] = field(default_factory=list)        # table statements
+    art: list[tuple[str, str, str]] = field(default_factory=list)  # (name, alt, src)
+    entries: list[tuple[str, str, str]] = field(default_factory=list)  # chat: (kind, who, text)
+    fields: dict[str, str] = field(default_factory=dict)  # profile
+    helplines: list = field(default_factory=list)         # compose._WithQr
+    baseline: bool = False                                 # the lesson's baseline table
+    large: bool = False                                    # helplines: few, so shown bigger
+    start: int = 1                                         # first number of a numbered list
+
+
+@dataclass
+class Slide:
+    """One slide: a title, what it shows, an optional picture beside it, speaker notes."""
+
+    kind: str                      # title | rules | objectives | words | activity | recap |
+                                   # messages | remember | help
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+    aside: tuple[str, str, str] | None = None       # an illustration: (art name, alt, src)
+    notes: list[str] = field(default_factory=list)
+    activity: str | None = None    # the activity heading (without minutes) it belongs to
+    minutes: int | None = None
+    number: int = 0
+
+    def text(self) -> str:
+        """Every word shown on the slide, for the checks and the tests."""
+        words = [self.title]
+        for b in self.blocks:
+            words += [b.title, b.head, *b.columns, *(plain(p) for p in b.paras + b.rows),
+                      *(e[2] if e[0] != "message" else f"{e[1]}: {e[2]}" for e in b.entries),
+                      *b.fields.values(), *(a[1] for a in b.art)]
+            for h in b.helplines:
+                words += [h.name, h.phone or "", h.web or ""]
+        return " ".join(" ".join(w for w in words if w).split())
+
+
+@dataclass
+class Deck:
+    """A lesson's slides."""
+
+    lesson_id: str
+    title: str
+    key_stage: str
+    slides: list[Slide]
+
+    def numbers_by_activity(self) -> dict[str, str]:
+        """Activity heading → '3' or '3–5', for the teacher notes' "Lesson at a glance"."""
+        spans: dict[str, list[int]] = {}
+        for slide in self.slides:
+            if slide.activity:
+                spans.setdefault(slide.activity, []).append(slide.number)
+        return {a: (f"{n[0]}–{n[-1]}" if n[-1] != n[0] else str(n[0])) for a, n in spans.items()}
+
+
+# --- reading the worksheet tree -----------------------------------------------------------
+
+def _runs(el: etree.Element, style: str = "") -> list[Run]:
+    """Inline text of el as runs; pictures inside text are left out (cards take them)."""
+    out: list[Run] = []
+    if el.text:
+        out.append((el.text, style))
+    for child in el:
+        tag = str(child.tag)
+        if tag in ("strong", "b"):
+            out += _runs(child, _add(style, "b"))
+        elif tag in ("em", "i"):
+            out += _runs(child, _add(style, "i"))
+        elif tag == "br":
+            out.append(("\n", style))
+        elif tag in ("img", "input", "textarea") or "tickbox" in (child.get("class") or ""):
+            pass
+        elif tag in ("ul", "ol", "table"):
+            pass
+        else:
+            out += _runs(child, style)
+        if child.tail:
+            out.append((child.tail, style))
+    return out
+
+
+def _add(style: str, s: str) -> str:
+    return "".join(sorted(set(style + s)))
+
+
+def text_of(el: etree.Element) -> Text:
+    """Whitespace-normalised runs of an element."""
+    runs, merged = _runs(el), []
+    for text, style in runs:
+        text = re.sub(r"[ \t\r\n]+", " ", text) if text != "\n" else text
+        if merged and merged[-1][1] == style:
+            merged[-1] = (merged[-1][0] + text, style)
+        elif text:
+            merged.append((text, style))
+    if merged:
+        merged[0] = (merged[0][0].lstrip(), merged[0][1])
+        merged[-1] = (merged[-1][0].rstrip(), merged[-1][1])
+    return tuple(r for r in merged if r[0])
+
+
+def _classes(el) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+def _art_of(img: etree.Element) -> tuple[str, str, str]:
+    name = img.get("data-art") or re.sub(r"\.svg.*$", "", (img.get("src") or "").rsplit("/", 1)[-1])
+    return name, img.get("alt", ""), img.get("src", "")
+
+
+def _lone_art(el: etree.Element) -> tuple[str, str, str] | None:
+    """The picture of a paragraph (or figure) that holds only a picture."""
+    imgs = [c for c in el.iter("img")]
+    if len(imgs) == 1 and not "".join(t for t in el.itertext()).strip():
+        return _art_of(imgs[0])
+    return None
+
+
+def blocks_of(el: etree.Element) -> list[Block | str]:
+    """One element of the worksheet body as slide blocks; 'notes' and 'break:Title' markers
+    are strings."""
+    tag, cls = str(el.tag), _classes(el)
+    if "slide-notes" in cls:
+        return ["notes"]
+    if "slide-break" in cls:
+        return [f"break:{el.get('data-title') or ''}"]
+    if tag in ("h3", "h4"):
+        return [Block("subheading", paras=[text_of(el)])]
+    if tag in ("p", "figure", "blockquote"):
+        art = _lone_art(el)
+        if art:
+            return [Block("art", art=[art])]
+        if tag == "blockquote":
+            return [Block("text", paras=[text_of(p) for p in el if str(p.tag) == "p"])]
+        text = text_of(el)
+        return [Block("text", paras=[text])] if plain(text).strip() else []
+    if tag in ("ul", "ol"):
+        items = [text_of(li) for li in el if str(li.tag) == "li"]
+        found = re.search(r"counter-reset:\s*list-item\s+(\d+)", el.get("style") or "")
+        start = int(found.group(1)) if found else int(el.get("start") or 1)
+        return [Block("numbers" if tag == "ol" else "bullets", paras=items, start=start)]
+    if tag == "table":
+        return [_table(el)]
+    if tag not in ("div", "section"):
+        text = text_of(el)
+        return [Block("text", paras=[text])] if plain(text).strip() else []
+    if cls & {"answer-lines", "answer-box"}:
+        return ["answer-space"]
+    if "scenario" in cls:
+        title = next((plain(text_of(p)) for p in el if "card-title" in _classes(p)), "Story")
+        paras, art = [], []
+        for child in el:
+            if "card-title" in _classes(child):
+                continue
+            found = _lone_art(child)
+            if found:
+                art.append(found)
+            elif str(child.tag) in ("ul", "ol"):
+                paras += [text_of(li) for li in child]
+            elif plain(text_of(child)).strip():
+                paras.append(text_of(child))
+        return [Block("story", title=title, paras=paras, art=art)]
+    if "ticks" in cls:
+        out = _rest(el, skip=("ul",))
+        ul = el.find("ul")
+        items = [text_of(li) for li in ul] if ul is not None else []
+        return out + [Block("ticks", paras=items)]
+    if cls & {"sort", "baseline"}:
+        out = _rest(el, skip=("table", "h3", "h2"))
+        table = el.find("table")
+        if table is None:
+            return out
+        block = _table(table)
+        if "baseline" in cls:      # "Before we start", as on the worksheet
+            block.baseline = True
+            heading = next((h for h in el if str(h.tag) in ("h2", "h3")), None)
+            if heading is not None:
+                out = [Block("subheading", paras=[text_of(heading)])] + out
+        return out + [block]
+    if "chat" in cls:
+        entries = []
+        owner = ""
+        for p in el.iter("p"):
+            if "phone-owner" in _classes(p):
+                owner = re.sub(r"[’']s phone$", "", plain(text_of(p)))
+        for li in el.iter("li"):
+            lc = _classes(li)
+            if "chat-time" in lc:
+                entries.append(("time", "", plain(text_of(li))))
+            elif "chat-notice" in lc:
+                entries.append(("notice", "", plain(text_of(li))))
+            else:
+                who = next((plain(text_of(s)).rstrip(":") for s in li if "speaker" in _classes(s)), "")
+                said = next((plain(text_of(s)) for s in li if "bubble" in _classes(s)), "")
+                entries.append(("message", who, said, ) if "msg-own" not in lc else ("mine", who, said))
+        return [Block("chat", title=owner, entries=entries)]
+    if "profile" in cls:
+        fields = {}
+        for p in el.iter("p"):
+            for key in ("name", "age", "bio", "friends"):
+                if f"profile-{key}" in _classes(p):
+                    fields[key] = plain(text_of(p))
+            if "picture-description" in _classes(p):
+                fields["picture"] = plain(text_of(p))
+        return [Block("profile", fields=fields)]
+    if "cards" in cls:
+        out = _rest(el, skip=("ul",), skip_classes=("cards-hint",))
+        cards = Block("cards")
+        grid = el.find("ul")
+        for li in (grid if grid is not None else []):
+            imgs = [i for i in li.iter("img")]
+            icon = _art_of(imgs[0]) if imgs else ("icon-question", "Question mark", "")
+            cards.art.append(icon)
+            cards.paras.append(text_of(li))
+        return out + [cards]
+    if cls & {"hand", "trusted-adults"}:
+        title = next((plain(text_of(p)) for p in el.iter("p") if "card-title" in _classes(p)
+                      or "hand-title" in _classes(p)), "My trusted adults")
+        hint = next((text_of(p) for p in el.iter("p") if "hint" in _classes(p)), ())
+        return [Block("hand", title=title, paras=[hint] if hint else [])]
+    if "remember" in cls:
+        return [Block("remember", paras=[text_of(p) for p in el if plain(text_of(p)).strip()])]
+    # div.student and any other wrapper: its children, in order
+    out: list[Block | str] = []
+    if el.text and el.text.strip():
+        out.append(Block("text", paras=[((el.text.strip(), ""),)]))
+    for child in el:
+        out += blocks_of(child)
+    return out
+
+
+def _rest(el, *, skip=(), skip_classes=()) -> list[Block | str]:
+    out: list[Block | str] = []
+    for child in el:
+        if str(child.tag) in skip or _classes(child) & set(skip_classes):
+            continue
+        out += blocks_of(child)
+    return out
+
+
+def _table(table: etree.Element) -> Block:
+    head = [plain(text_of(th)) for th in table.iter("th")]
+    rows = []
+    for tr in table.iter("tr"):
+        cells = [c for c in tr if str(c.tag) == "td"]
+        if cells:
+            rows.append(text_of(cells[0]))
+    return Block("table", head=head[0] if head else "", columns=head[1:], rows=rows)
+
+
+# --- size estimates (mm) --------------------------------------------------------------------
+
+def lines_of(text: str, width: float, pt: float, key_stage: str, *, em: float | None = None
+             ) -> int:
+    """Lines text needs in a column of width mm, at pt points (generous)."""
+    per_char = pt * PT * (em or CHAR_EM.get(key_stage, DEFAULT_CHAR_EM))
+    per_line = max(1, int(width / per_char))
+    total = 0
+    for part in text.split("\n"):
+        words, line, count = part.split(), 0, 1
+        for word in words:
+            need = len(word) + (1 if line else 0)
+            if line + need > per_line and line:
+                count, line = count + 1, len(word)
+            else:
+                line += need
+        total += count
+    return total
+
+
+def text_height(text: str, width: float, pt: float, ks: str) -> float:
+    return lines_of(text, width, pt, ks) * pt * PT * LINE
+
+
+def height(block: Block, width: float, ks: str) -> float:
+    """The height a block takes on a slide, in mm (gaps included)."""
+    body, small = body_pt(ks), small_pt(ks)
+    if block.kind in ("text", "task", "subheading"):
+        return sum(text_height(plain(p), width, body, ks) for p in block.paras) + 3
+    if block.kind in ("bullets", "numbers", "ticks"):
+        return sum(text_height(plain(p), width - 10, body, ks) + 2 for p in block.paras) + 2
+    if block.kind in ("story", "remember"):
+        inner = width - 12 - (45 if block.art else 0)
+        h = sum(text_height(plain(p), inner, body, ks) + 2 for p in block.paras)
+        h += (body * PT * LINE + 2) if block.title else 0
+        return max(h, 45 if block.art else 0) + 12
+    if block.kind == "chat":
+        inner = chat_width(width) * BUBBLE - 8
+        h = 8 + small * PT * LINE + 4
+        for kind, _, said in block.entries:
+            if kind in ("message", "mine"):
+                h += text_height(said, inner, small, ks) + MIN_PT * PT * LINE + 4.5
+            else:
+                h += text_height(said, chat_width(width) - 12, small, ks) + 2.5
+        return h
+    if block.kind == "profile":
+        return 70.0
+    if block.kind == "cards":
+        per_row = cards_per_row(len(block.paras), ks)
+        card_w = (width - GAP * (per_row - 1)) / per_row - 26
+        rows = [block.paras[i:i + per_row] for i in range(0, len(block.paras), per_row)]
+        return sum(max(lines_of(plain(p), card_w, table_pt(ks), ks, em=TABLE_EM) for p in row)
+                   * table_pt(ks) * PT * TABLE_LINE + 10 + GAP
+                   for row in rows)
+    if block.kind == "table":
+        first = width - len(block.columns) * column_width(block, ks)
+        size = table_pt(ks)
+        row = size * PT * TABLE_LINE
+        col = column_width(block, ks)
+        head = max((lines_of(c, col - 6, size, ks, em=BOLD_EM) for c in block.columns), default=1)
+        return head * row + 4 + sum(lines_of(plain(r), first - 6, size, ks, em=TABLE_EM) * row + 3
+                             for r in block.rows) + 3
+    if block.kind == "hand":
+        return 60.0
+    if block.kind == "art":
+        return 55.0
+    if block.kind == "helplines":
+        return sum(helpline_height(h, width, ks, large=block.large) + GAP
+                   for h in block.helplines) - GAP
+    return 20.0
+
+
+def helpline_height(h, width: float, ks: str, *, large: bool = False) -> float:
+    """One "Who can help" entry: QR code on the left, name and contact, then who it is for."""
+    qr = QR_LARGE if large else QR
+    text_w = width - (qr + 10 if h.qr and h.url else 8)
+    head = " · ".join(p for p in (h.name, h.phone, h.web) if p)
+    size, small = (body_pt(ks) + 2, small_pt(ks)) if large else (body_pt(ks), MIN_PT)
+    lines = lines_of(head, text_w, size, ks) * size + lines_of(h.for_key_stage(ks), text_w, small, ks) * small
+    return max(qr + 4 if h.qr and h.url else 0, lines * PT * LINE + 4)
+
+
+def chat_width(width: float) -> float:
+    """A wide phone: short messages keep to one line, so a slide holds more of the chat."""
+    return min(width, 190.0)
+
+
+def cards_per_row(n: int, ks: str = "") -> int:
+    """Cards side by side: two (wider, fewer lines) for younger pupils or four cards."""
+    if n <= 1:
+        return 1
+    return 2 if n in (2, 4) or ks in ("ks1", "ks2") else 3
+
+
+def column_width(block: Block, ks: str) -> float:
+    """Width of a table's tick column: room for its heading at the small size."""
+    per_char = table_pt(ks) * PT * 0.62
+    whole = max((len(c) for c in block.columns), default=4) * per_char + 8
+    if whole <= 36:                 # the heading on one line
+        return max(24.0, whole)
+    two = max((_two_lines(c) for c in block.columns), default=4) * per_char + 8
+    return min(40.0, max(24.0, two))  # else on two lines
+
+
+def _two_lines(text: str) -> int:
+    """Characters in the longer line of text broken into two balanced lines."""
+    words = text.split()
+    return min((max(len(" ".join(words[:i])), len(" ".join(words[i:])))
+                for i in range(1, len(words))), default=len(text))
+
+
+# --- building the deck ------------------------------------------------------------------------
+
+@dataclass
+class _Activity:
+    title: str | None
+    minutes: int | None
+    items: list = field(default_factory=list)
+
+
+def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
+               helplines: list, safeguarding: dict, school=None,
+               baseline_again: bool = True) -> Deck:
+    """The slides of one lesson, from the slides rendering of its worksheet body (pupils)
+    and its teacher-audience body (for speaker notes)."""
+    ks = lesson.key_stage
+    notes = _teacher_notes(teacher) if teacher is not None else []
+    slides: list[Slide] = []
+    title_notes = [f"{lesson.title} – {lesson.duration_minutes} minutes."
+                   if lesson.duration_minutes else lesson.title]
+    rules = safeguarding.get("class_ground_rules", {}).get(ks) or []
+    slides.append(Slide("title", lesson.title, notes=title_notes))
+    if rules:
+        slides.append(Slide("rules", "Our ground rules",
+                            [Block("bullets", paras=[((r, ""),) for r in rules])],
+                            notes=["Revisit the ground rules before you start: "
+                                   + " ".join(safeguarding.get("ground_rules", [])[:3])]))
+    if lesson.objectives:
+        slides.append(Slide("objectives", "Today I will learn",
+                            [Block("bullets", paras=[((o, ""),) for o in lesson.objectives])],
+                            notes=(["Key questions: " + " ".join(lesson.key_questions)]
+                                   if lesson.key_questions else [])))
+    if lesson.keywords:
+        words = [((term, "b"), (f": {meaning}", "")) if meaning else ((term, "b"),)
+                 for term, meaning in lesson.keywords]
+        slides += _fill("words", "Words to know", [Block("bullets", paras=words)], ks,
+                        activity=None, minutes=None)
+
+    baseline: Block | None = None
+    for activity in _activities(pupils):
+        made = _activity_slides(activity, ks, notes, slides)
+        for block in activity.items:
+            if isinstance(block, Block) and block.baseline and baseline is None:
+                baseline = block           # the whole table, not the part on one slide
+        if baseline is not None and baseline_again and activity.title and \
+                activity.title.lower().startswith("what i know now"):
+            made += [Slide("recap", activity.title, [piece], activity=activity.title,
+                           minutes=activity.minutes) for piece in _pieces(baseline, ks)]
+            baseline_again = False
+        slides += made
+    if baseline is not None and baseline_again:
+        slides += [Slide("recap", "What I know now", [piece]) for piece in _pieces(baseline, ks)]
+    if lesson.key_messages:
+        slides += _fill("messages", "Key messages",
+                        [Block("bullets", paras=[((m, ""),) for m in lesson.key_messages])], ks,
+                        activity=None, minutes=None)
+    reassurance = safeguarding.get("reassurance", {}).get(ks) or []
+    if reassurance:
+        slides.append(Slide("remember", "Remember",
+                            [Block("remember", paras=[((r, ""),) for r in reassurance])]))
+    trusted = (f"Talk to a grown-up you trust: someone at home, or your teacher"
+               if ks in ("ks1", "ks2") else
+               "Talk to an adult you trust: someone at home, a teacher, or the safeguarding lead") + \
+        (f" at {school.name}." if school else ".")
+    lead = Block("text", paras=[((trusted, "b"),)])
+    for i, part in enumerate(_pieces(Block("helplines", helplines=helplines,
+                                           large=len(helplines) == 1), ks,
+                                     SPACE - height(lead, BODY_WIDTH, ks))):
+        slides.append(Slide("help", "Who can help", ([lead] if i == 0 else []) + [part],
+                            notes=["Point to the QR codes: pupils can scan them later, "
+                                   "on their own device, away from the class."] if i == 0 else []))
+    slides[0].aside = _cover_picture(slides)
+    for n, slide in enumerate(slides, 1):
+        slide.number = n
+    return Deck(lesson.id, lesson.title, ks, slides)
+
+
+def _cover_picture(slides: list[Slide]) -> tuple[str, str, str] | None:
+    """The lesson's first picture of a character or thing (not an icon), for the title slide."""
+    for slide in slides:
+        found = ([slide.aside] if slide.aside else []) + \
+            [a for b in slide.blocks if b.kind in ("art", "story") for a in b.art]
+        for art in found:
+            if not art[0].startswith("icon-") and art[2]:
+                return art
+    return None
+
+
+def _activities(root: etree.Element) -> list[_Activity]:
+    """The body split at its level-2 headings; text before the first is its own part."""
+    out = [_Activity(None, None)]
+    for el in root:
+        if str(el.tag) == "h2":
+            title, minutes = split_minutes(plain(text_of(el)))
+            if el.get("data-minutes"):
+                minutes = int(el.get("data-minutes"))
+            out.append(_Activity(title, minutes))
+            continue
+        out[-1].items += blocks_of(el)
+    return [a for a in out if a.items or a.title]
+
+
+def _teacher_notes(root: etree.Element) -> list[tuple[str, list[str]]]:
+    """The outermost teacher and answer blocks, in order: (kind, paragraphs); kind
+    'appendix' for a teacher block that opens with its own heading ("Teacher notes")."""
+    found: list[tuple[str, list[str]]] = []
+
+    def walk(el):
+        for child in el:
+            cls = _classes(child)
+            if str(child.tag) == "div" and cls & {"teacher", "answer"}:
+                kind = "answer" if "answer" in cls else "teacher"
+                first = next((c for c in child if "label" not in _classes(c)), None)
+                if kind == "teacher" and first is not None and str(first.tag) in ("h2", "h3"):
+                    kind = "appendix"
+                paras = []
+                for part in child:
+                    if "label" in _classes(part):
+                        continue
+                    if str(part.tag) in ("ul", "ol"):
+                        paras += ["• " + plain(text_of(li)) for li in part]
+                    else:
+                        text = " ".join("".join(part.itertext()).split())
+                        if text:
+                            paras.append(text)
+                found.append((kind, paras))
+            else:
+                walk(child)
+
+    walk(root)
+    return found
+
+
+def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide]) -> list[Slide]:
+    """Slides for one activity: each big block (story, chat, profile, cards, table) on a
+    slide of its own, running text gathered until the slide is full."""
+    title = activity.title or "Let's start"
+    made: list[Slide] = []
+    pending_notes: list[str] = []
+    current: Slide | None = None
+    space = SPACE
+    used = 0.0
+    forced_title = ""
+    lead_in: Block | None = None
+    guidance: list[str] = []
+
+    def new(kind_title: str | None = None) -> Slide:
+        nonlocal current, used
+        current = Slide("activity", kind_title or title, activity=activity.title,
+                        minutes=activity.minutes)
+        if pending_notes:
+            current.notes += pending_notes
+            pending_notes.clear()
+        made.append(current)
+        used = 0.0
+        return current
+
+    def width() -> float:
+        return BODY_WIDTH - (ASIDE_WIDTH + GAP if current is not None and current.aside else 0)
+
+    items = list(activity.items)
+    for i, item in enumerate(items):
+        if item == "notes":
+            kind, paras = notes.pop(0) if notes else ("teacher", [])
+            text = _note_text(kind, paras)
+            if not text:
+                continue
+            if kind == "appendix":
+                deck[0].notes.append(text)        # "Before you teach" and the like
+            elif kind == "teacher":
+                guidance.append(text)             # how to run the activity: its first slide
+            elif current is not None:
+                current.notes.append(text)
+            else:
+                pending_notes.append(text)
+            continue
+        if item == "answer-space":
+            # The text just before a writing space is a task: it stands out on the slide.
+            if current is not None and current.blocks and current.blocks[-1].kind == "text":
+                current.blocks[-1].kind = "task"
+            continue
+        if isinstance(item, str) and item.startswith("break:"):
+            forced_title = item[len("break:"):]
+            current = None
+            continue
+        block: Block = item
+        if block.kind == "art":
+            # An illustration goes beside the next text, or beside the last if none follows.
+            following = next((b for b in items[i + 1:] if isinstance(b, Block)), None)
+            narrow = BODY_WIDTH - ASIDE_WIDTH - GAP
+            if current is not None and current.aside is None and \
+                    (following is None or following.kind in ("art", "subheading")
+                     or _big(following)) and not any(_big(b) for b in current.blocks) and \
+                    sum(height(b, narrow, ks) for b in current.blocks) <= space:
+                current.aside = block.art[0]
+                used = sum(height(b, narrow, ks) for b in current.blocks)
+                continue
+            new(forced_title or None)
+            forced_title = ""
+            current.aside = block.art[0]
+            continue
+        if block.kind == "subheading" and current is not None and current.blocks:
+            current = None
+        room = None
+        if lead_in is not None and current is not None and current.blocks and \
+                current.blocks[-1] is lead_in and _leads(lead_in, block):
+            room = SPACE - height(lead_in, BODY_WIDTH, ks)
+        for piece in _pieces(block, ks, room):
+            big = _big(piece)
+            # stories, chats and profiles may share the slide with a picture: narrow estimate
+            need = height(piece, BODY_WIDTH if big and piece.kind not in SHARES else
+                          BODY_WIDTH - ASIDE_WIDTH - GAP if piece.kind in SHARES else width(), ks)
+            # A short instruction just before a list, table, cards or chat is its lead-in:
+            # it stays on the slide of what it introduces.
+            lead = lead_in if lead_in is not None and current is not None and \
+                current.blocks and current.blocks[-1] is lead_in and _leads(lead_in, piece) else None
+            alone = current is not None and (not current.blocks or current.blocks == [lead])
+            # A picture beside a table or cards would squeeze them: they get a slide of
+            # their own (stories, chats and profiles are narrow enough to share one).
+            squeezed = big and current is not None and current.aside is not None and \
+                piece.kind not in ("story", "chat", "profile")
+            if squeezed and lead is not None and (current.blocks == [lead] or
+                                                  height(lead, BODY_WIDTH, ks) + need > space):
+                lead = None             # stays with its picture rather than leave it alone
+            if current is None or (big and not alone) or squeezed or \
+                    (current.blocks and _big(current.blocks[-1])) or \
+                    (current.blocks and used + need > space):
+                aside = None
+                if lead is not None and height(lead, BODY_WIDTH, ks) + need <= space:
+                    current.blocks.pop()
+                else:
+                    lead = None
+                if current is not None and not current.blocks:
+                    aside = current.aside       # a picture waiting for its text
+                    made.remove(current)
+                new(forced_title or (title if not made else None))
+                forced_title = ""
+                if aside and not big:
+                    current.aside = aside
+                elif aside:
+                    current.aside = aside if piece.kind in ("story", "chat", "profile") else None
+                if lead is not None:
+                    current.blocks.append(lead)
+                    used += height(lead, width(), ks)
+            current.blocks.append(piece)
+            used += need
+            lead_in = piece if piece.kind in ("text", "task", "subheading") and \
+                len(piece.paras) == 1 and height(piece, BODY_WIDTH, ks) < 30 else None
+    for slide in made:
+        if not slide.blocks and slide.aside:
+            slide.blocks.append(Block("art", art=[slide.aside]))
+            slide.aside = None
+    made = [s for s in made if s.blocks]
+    if pending_notes:
+        (made[-1] if made else deck[-1]).notes += pending_notes
+    if made:
+        made[0].notes[:0] = ([f"{title} – {activity.minutes} min."] if activity.minutes else []) \
+            + guidance
+    elif guidance:
+        deck[-1].notes += guidance
+    return made
+
+
+def _leads(lead: Block, block: Block) -> bool:
+    """True if `lead` introduces `block` (a question before its list, a heading before
+    anything), so the two share a slide."""
+    if block.kind == "subheading":
+        return False
+    return lead.kind == "subheading" or block.kind not in ("text", "task")
+
+
+def _note_text(kind: str, paras: list[str]) -> str:
+    text = "\n".join(paras).strip()
+    if not text:
+        return ""
+    return ("Model answer: " + text) if kind == "answer" else text
+
+
+SHARES = ("story", "chat", "profile")     # big blocks that may sit beside a picture
+
+
+def _big(block: Block) -> bool:
+    return block.kind in ("story", "chat", "profile", "cards", "table", "hand", "helplines")
+
+
+def _pieces(block: Block, ks: str, first_space: float | None = None) -> list[Block]:
+    """A block too big for one slide, cut where it can be cut – list items, story
+    paragraphs, messages, cards, table rows, helplines – into parts of even size; the first
+    part fits first_space (room left under a lead-in), the others a whole slide."""
+    space = SPACE
+    first = space if first_space is None else first_space
+    width = BODY_WIDTH - (ASIDE_WIDTH + GAP if block.kind in SHARES else 0)
+    attr, most, also = {"chat": ("entries", MAX_MESSAGES, None),
+                        "cards": ("paras", MAX_CARDS, "art"),
+                        "table": ("rows", MAX_ROWS, None),
+                        "helplines": ("helplines", MAX_HELPLINES, None)}.get(
+        block.kind, ("paras", 99, None))
+    if block.kind not in ("chat", "cards", "table", "helplines", "story", "bullets", "numbers",
+                          "ticks", "text", "task", "remember"):
+        return [block]
+    items = getattr(block, attr)
+    fits = lambda a, b, room: b - a <= most and height(_copy(block, attr, a, b, also), width, ks) <= room  # noqa: E731
+    if fits(0, len(items), first):
+        return [block]
+    # Greedy count of parts, then the same count of even parts when they fit.
+    bounds, startpos = [], 0
+    while startpos < len(items):
+        end = startpos + 1
+        while end < len(items) and fits(startpos, end + 1, first if not bounds else space):
+            end += 1
+        bounds.append((startpos, end))
+        startpos = end
+    balanced = _balanced(len(items), len(bounds), lambda a, b: height(
+        _copy(block, attr, a, b, also), width, ks), lambda i, a, b: fits(a, b, first if i == 0 else space))
+    bounds = balanced or bounds
+    if block.kind == "chat":
+        # a time line ("-- 8:55 pm --") heads the messages after it, never ends a screen
+        for i in range(len(bounds) - 1):
+            (a, b), (c, d) = bounds[i], bounds[i + 1]
+            if b - a > 1 and items[b - 1][0] == "time":
+                bounds[i], bounds[i + 1] = (a, b - 1), (b - 1, d)
+    return [_copy(block, attr, a, b, also) for a, b in bounds]
+
+
+def _balanced(count: int, parts: int, size, fits) -> list[tuple[int, int]] | None:
+    """`parts` contiguous runs of `count` items whose tallest is as short as possible, each
+    fitting its slide (None if there is no such cut); a few items, so plain search will do."""
+    best: dict[tuple[int, int], tuple[float, list]] = {}
+
+    def solve(start: int, left: int):
+        if (start, left) in best:
+            return best[(start, left)]
+        index = parts - left
+        if left == 1:
+            found = (size(start, count), [(start, count)]) if fits(index, start, count) else None
+        else:
+            found = None
+            for end in range(start + 1, count - left + 2):
+                if not fits(index, start, end):
+                    break
+                rest = solve(end, left - 1)
+                if rest is None:
+                    continue
+                worst = max(size(start, end), rest[0])
+                if found is None or worst < found[0] - 0.01:
+                    found = (worst, [(start, end)] + rest[1])
+        best[(start, left)] = found
+        return found
+
+    found = solve(0, parts)
+    return found[1] if found else None
+
+
+def _copy(block: Block, attr: str, start: int, end: int, also: str | None) -> Block:
+    import copy
+
+    piece = copy.copy(block)
+    setattr(piece, attr, getattr(block, attr)[start:end])
+    if also:
+        setattr(piece, also, getattr(block, also)[start:end])
+    if block.kind == "story" and start:
+        piece.art = []
+    if block.kind == "numbers":
+        piece.start = block.start + start
+    return piece
+
+
+def _fill(kind: str, title: str, blocks: list[Block], ks: str, *, activity, minutes) -> list[Slide]:
+    """Slides of a fixed kind, the list cut where a slide is full."""
+    out = []
+    for block in blocks:
+        for piece in _pieces(block, ks):
+            out.append(Slide(kind, title, [piece], activity=activity, minutes=minutes))
+    return out
