@@ -59,7 +59,7 @@ class Rasteriser:
                 f'width: {w:.2f}mm; height: {h:.2f}mm }}</style></head><body>'
                 f'<img src="{escape(url)}" alt="picture"></body></html>')
         _, pdf, errors, used = self.renderer._render(  # noqa: SLF001 - same process, same fetcher
-            html, base_url=self.base_url, write=True, base=False)
+            html, base_url=self.base_url, write=True, own_css=True)
         if errors:
             raise RasterError(errors[0])
         self.used.update(used)
