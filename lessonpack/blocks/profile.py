@@ -12,6 +12,7 @@ import xml.etree.ElementTree as etree
 from . import BlockType, nonblank, register, sub
 
 KEYS = ("name", "age", "bio", "picture", "friends")
+CAMERA = "icon-camera"
 LINE_RE = re.compile(r"^([A-Za-z]+)\s*:\s*(.*)$")
 
 
@@ -49,8 +50,10 @@ class Profile(BlockType):
     def render(self, ext, arg, holder, lines):
         values = fields(lines)
         el = etree.Element("div", {"class": "profile"})
+        # The picture is described, never shown: a camera icon (added in finish) and the
+        # words, so pupils ask "what do we really know?" about a photo anyone could choose.
         picture = sub(el, "div", "profile-picture")
-        sub(picture, "p", "picture-label", "Profile picture:")
+        sub(picture, "p", "picture-label", "Their picture shows:")
         sub(picture, "p", "picture-description", values.get("picture") or "no picture")
         info = sub(el, "div", "profile-info")
         sub(info, "p", "profile-name", values.get("name", ""))
@@ -60,4 +63,12 @@ class Profile(BlockType):
             sub(info, "p", "profile-bio", values["bio"])
         if values.get("friends"):
             sub(info, "p", "profile-friends", f"Friends: {values['friends']}")
+        ext.to_finish(self, el)
         return el
+
+    def finish(self, ext, el):
+        picture = el.find("div[@class='profile-picture']")
+        icon = ext.art_image(CAMERA, "Profile picture") if picture is not None else None
+        if icon is not None:
+            icon.set("class", (icon.get("class", "") + " picture-icon").strip())
+            picture.insert(0, icon)
