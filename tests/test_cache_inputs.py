@@ -24,7 +24,9 @@ TN = {"ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-isolation-teacher-notes.pdf
 PACK = {"ks2/ks2-pack.pdf"}
 CLASS = {"ks2/ks2-worksheets.pdf"}
 LETTER = {"parents/letter.pdf"}
-ALL = WS | TN | PACK | CLASS | LETTER
+# Projector slides, PDF and PowerPoint, of each lesson.
+SLIDES = {f"ks2/ks2-{t}-slides.{ext}" for t in ("grooming", "isolation") for ext in ("pdf", "pptx")}
+ALL = WS | TN | PACK | CLASS | LETTER | SLIDES
 LINE = re.compile(r"^\[\s*\d+/\d+\] (built|current|FAILED)\s+(\S+)", re.M)
 
 SCHOOL = """\
@@ -107,7 +109,7 @@ EDITS = {
                                  "about any worry at all, big or small"), ALL, ALL),
     "safeguarding.yml": (replace_in("data/safeguarding.yml", "Keep telling until someone listens and helps.",
                                     "Keep on telling until someone listens and helps."),
-                         ALL, WS | PACK | CLASS),
+                         ALL, WS | PACK | CLASS | SLIDES),     # the slides' Remember box
     "curriculum.yml": (replace_in("data/curriculum.yml", "people may pretend to be someone they are not",
                                   "people may pretend to be someone else"), ALL, TN | PACK),
     "school.yml": (replace_in("school/school.yml", "Hillside Test Academy", "Hillside Test School"),
@@ -115,8 +117,9 @@ EDITS = {
     "crest": (replace_in("school/crest.svg", "#123456", "#654321"), ALL, ALL),
     "a template": (replace_in("templates/partials/remember.html", "</ul>",
                               "</ul><p>Ask for help any time.</p>"), WS | PACK | CLASS, WS | PACK | CLASS),
+    # Slides bring their own stylesheet (css/slides.css): print.css is not theirs.
     "the stylesheet": (replace_in("templates/css/print.css", "\n", "\nh1 { letter-spacing: 0.02em; }\n"),
-                       ALL, ALL),
+                       ALL - SLIDES, ALL - SLIDES),
 }
 
 

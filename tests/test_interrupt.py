@@ -42,10 +42,13 @@ def test_ctrl_c_in_the_write_loop_finishes_the_files_and_the_manifest(make_proje
     assert done.returncode == 130, done.stderr
     assert "interrupted: " in done.stderr and "Traceback" not in done.stderr
     out = root / "output"
-    on_disk = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf"))
-    assert on_disk == ["ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-grooming-worksheet.pdf",
-                       "ks2/ks2-isolation-teacher-notes.pdf", "ks2/ks2-isolation-worksheet.pdf",
-                       "ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf"]
+    on_disk = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                     if p.suffix in (".pdf", ".pptx"))
+    assert on_disk == sorted(["ks2/ks2-grooming-teacher-notes.pdf", "ks2/ks2-grooming-worksheet.pdf",
+                              "ks2/ks2-isolation-teacher-notes.pdf", "ks2/ks2-isolation-worksheet.pdf",
+                              "ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf"] +
+                             [f"ks2/ks2-{t}-slides.{e}" for t in ("grooming", "isolation")
+                              for e in ("pdf", "pptx")])
     manifest = json.loads((out / "manifest.json").read_text())
     assert {d["path"]: d["sha256"] for d in manifest["documents"]} == \
         {p: hashlib.sha256((out / p).read_bytes()).hexdigest() for p in on_disk}

@@ -254,7 +254,7 @@ def test_a_one_lesson_build_reassembles_its_pack_from_the_other_lessons_pdfs(pro
     assert result.exit_code == 0, result.output
     built = set(re.findall(r"built\s+(\S+\.pdf)", result.output))
     assert built == {"ks2/ks2-isolation-worksheet.pdf", "ks2/ks2-isolation-teacher-notes.pdf",
-                     "ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf"}
+                     "ks2/ks2-isolation-slides.pdf", "ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf"}
     texts = " ".join(page_texts(copy / "output/ks2/ks2-pack.pdf"))
     assert "A new friend waves." in texts and "Test lesson ks2 reporting" in texts
     # the same bytes as a clean build of the edited project
