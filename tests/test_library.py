@@ -166,3 +166,20 @@ def _worksheet_html(lesson_id: str) -> str:
     lesson = parse_lesson(path, path.name, known_helplines=REGISTRY)
     from lessonpack.markdown import WORKSHEET
     return render_body(lesson, WORKSHEET, REGISTRY).html
+
+
+@pytest.mark.parametrize("lesson_id", [e for e in EXPECTED if e != "parents-guide"])
+def test_the_reviews_red_lines_hold(built, lesson_id):
+    """Issue 13's acceptance on what is printed: no primary worksheet tells pupils to
+    screenshot (the adult saves evidence), no worksheet promises 'whatever has happened',
+    no document names an internal file, every KS3/KS4 worksheet shows 999."""
+    ks = lesson_id[:3]
+    worksheet = plain(built / ks / f"{lesson_id}-worksheet.pdf")
+    notes = plain(built / ks / f"{lesson_id}-teacher-notes.pdf")
+    if ks in ("ks1", "ks2"):
+        assert not re.search(r"screen ?shot", worksheet, re.I), lesson_id
+    assert "whatever has happened" not in worksheet.lower()
+    for text in (worksheet, notes):
+        assert not re.search(r"safeguarding-facts|\.md\b|§", text), lesson_id
+    if ks in ("ks3", "ks4"):
+        assert re.search(r"\b999\b", worksheet), lesson_id
