@@ -33,6 +33,8 @@ def _marker(space: etree.Element, kind: str) -> etree.Element:
     rows = (space.get("style") or "").removeprefix("--rows: ").strip()
     marker = etree.Element("p", {"class": "space-marker"})
     what = SPACES[kind]
+    if rows == "1":          # "[1 line to write on]", not "[1 lines …]"
+        what = what.replace("lines ", "line ", 1)
     marker.text = f"[{rows} {what}]" if rows.isdigit() and kind.startswith("answer-") else f"[{what}]"
     marker.tail = space.tail
     return marker
