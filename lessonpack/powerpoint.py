@@ -307,7 +307,7 @@ class _Writer:
         picture = group.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(cx + 5), Mm(y + 5), Mm(55), Mm(56))
         picture.adjustments[0] = 0.05
         self._solid(picture, GREY)
-        self._fill(picture.text_frame, [(("Profile picture:", "b"),),
+        self._fill(picture.text_frame, [(("Their picture shows:", "b"),),
                                         ((b.fields.get("picture") or "no picture", ""),)],
                    self.small, colour=MUTED, anchor=MSO_ANCHOR.TOP)
         info = group.shapes.add_textbox(Mm(cx + 66), Mm(y + 5), Mm(cw - 71), Mm(56))
