@@ -56,8 +56,6 @@ class Cache:
             if config.school.logo:
                 digest.update(_uri_path(config.school.logo).read_bytes())
         digest.update(repr((self.settings.fillable, self.settings.draft)).encode())
-        # "Lesson at a glance" prints the slide numbers of each activity.
-        digest.update(json.dumps(getattr(self.inputs, "slides", {}), sort_keys=True).encode())
         # compose.build_date puts SOURCE_DATE_EPOCH into every document's date.
         digest.update(f"SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
         digest.update(_fonts_fingerprint().encode())
@@ -67,8 +65,12 @@ class Cache:
         """The stamp of a job given the template files it used."""
         digest = hashlib.sha256(self._base.encode())
         digest.update(repr(job).encode())
+        # "Lesson at a glance" prints the slide numbers of its own lesson's activities: only
+        # that lesson's numbers, or one edit would make every document stale.
+        slides = getattr(self.inputs, "slides", None) or {}
         for lesson in self._sources(job):
             digest.update(lesson.sha256.encode())
+            digest.update(json.dumps(slides.get(lesson.id, {}), sort_keys=True).encode())
         for path in sorted(used):
             digest.update(self._file_digest(path))
         return digest.hexdigest()

@@ -78,6 +78,20 @@ def test_editing_one_lesson_rebuilds_only_its_documents_and_its_pack(make_projec
     assert manifest(root) == manifest(root, "clean")
 
 
+def test_a_lesson_whose_slides_change_leaves_the_other_lessons_current(make_project, cli):
+    """"Lesson at a glance" prints a lesson's slide numbers: an edit that adds a slide to
+    one lesson makes only that lesson's documents (and its pack) stale, not every one."""
+    root = make_project(LESSONS)
+    build(cli, root)
+    lesson = root / "lessons/ks2/isolation.md"
+    lesson.write_text(lesson.read_text() + "\n::: slide One more thing\n\nA new slide of words.\n")
+    edited, _ = build(cli, root)
+    changed = {"ks2/ks2-isolation-worksheet.pdf", "ks2/ks2-isolation-teacher-notes.pdf",
+               "ks2/ks2-pack.pdf", "ks2/ks2-worksheets.pdf"} | slides("ks2-isolation")
+    assert edited["built"] == changed
+    assert edited["current"] == ALL - changed
+
+
 @pytest.mark.parametrize("garbage", [b"{not json", b"\x00\xff\xfe binary", b"[1, 2, 3]",
                                      b'{"format": 1, "documents": {"ks2/ks2-pack.pdf": 7}}'])
 def test_a_corrupt_cache_means_a_full_rebuild_not_a_crash(make_project, cli, garbage):
