@@ -200,6 +200,17 @@ def tagged_text(path: Path) -> str:
     return re.sub(r" ([:.,?!])(?= |$)", r"\1", text)   # e.g. a chat speaker's colon is a span
 
 
+def structure_of(node):
+    """Every structure element below a node of a PDF's tag tree, depth first."""
+    import pikepdf
+
+    kids = node.get("/K")
+    for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            yield kid
+            yield from structure_of(kid)
+
+
 def pdf_pages(path: Path) -> int:
     from pypdf import PdfReader
     return len(PdfReader(str(path)).pages)

@@ -14,7 +14,7 @@ import pikepdf
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO, lesson_md, pdf_text, public_sources
+from conftest import REPO, lesson_md, pdf_text, public_sources, structure_of
 from lessonpack.checks import accessibility
 from lessonpack.cli import main
 from lessonpack.helplines import load_registry
@@ -146,14 +146,6 @@ def test_sort_tables_have_header_cells_linked_to_every_cell(built, kind):
             assert len(cells) in (2 * 4, 3 * 4)
             assert all(len(cell.A.Headers) >= 1 for cell in cells)
         assert any(len([e for e in structure_of(t) if str(e.S) == "/TD"]) == 8 for t in sort)
-
-
-def structure_of(node):
-    kids = node.get("/K")
-    for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
-        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
-            yield kid
-            yield from structure_of(kid)
 
 
 @pytest.mark.parametrize("kind", sorted(DOCUMENTS))

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from conftest import REPO, lesson_md, pdf_text, tagged_text
+from conftest import REPO, lesson_md, pdf_text, structure_of, tagged_text
 from lessonpack.cli import main
 from test_accessibility import structure
 from test_variants import render_ppm, rgb_triples
@@ -206,16 +206,8 @@ def test_baseline_twice_on_the_worksheet_once_for_the_teacher(built):
     assert notes.count(STATEMENT) == 1 and "BASELINE-ANSWER" in notes
     with pikepdf.open(doc(built, "worksheet")) as pdf:
         tables = [e for e in structure(pdf) if str(e.S) == "/Table"]
-        heads = [sum(1 for k in _all(t) if str(k.S) == "/TH") for t in tables]
+        heads = [sum(1 for k in structure_of(t) if str(k.S) == "/TH") for t in tables]
     assert heads.count(4) == 2                      # Statement | True | False | Not sure, twice
-
-
-def _all(node):
-    kids = node.get("/K")
-    for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
-        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
-            yield kid
-            yield from _all(kid)
 
 
 def test_baseline_columns_and_fillable_fields(tmp_path):

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, pdf_text, tagged_text
+from conftest import REPO, pdf_text, structure_of, tagged_text
 from test_fixed_expectations import REASSURANCE, UK_PHONE_RE, VERIFIED, plain
 from lessonpack.helplines import load_registry
 from lessonpack.lessons import TOPICS, parse_lesson
@@ -134,7 +134,7 @@ def test_worksheet_has_pictures_and_mock_ups_within_four_sides(built, lesson_id)
 
     path = built / lesson_id[:3] / f"{lesson_id}-worksheet.pdf"
     with pikepdf.open(path) as pdf:
-        figures = [str(e.get("/Alt", "")) for e in _structure(pdf.Root.StructTreeRoot)
+        figures = [str(e.get("/Alt", "")) for e in structure_of(pdf.Root.StructTreeRoot)
                    if str(e.get("/S", "")) == "/Figure"]
     pictures = [alt for alt in figures if alt and not alt.startswith("QR code for") and
                 not alt.endswith(" crest")]
@@ -146,19 +146,6 @@ def test_worksheet_has_pictures_and_mock_ups_within_four_sides(built, lesson_id)
         assert mock_ups >= 1, lesson_id
         assert "’s phone" in tagged_text(path) or "'s phone" in tagged_text(path) or \
             "Age:" in tagged_text(path)
-
-
-def _structure(node):
-    kids = node.get("/K")
-    for kid in (kids if isinstance(kids, pikepdf_array()) else [kids]):
-        if hasattr(kid, "get") and kid.get("/S") is not None:
-            yield kid
-            yield from _structure(kid)
-
-
-def pikepdf_array():
-    import pikepdf
-    return pikepdf.Array
 
 
 def _worksheet_html(lesson_id: str) -> str:
