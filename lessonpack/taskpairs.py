@@ -98,6 +98,9 @@ class TaskPairs(Treeprocessor):
                 at = list(parent).index(child)
                 parent.remove(child)
                 parent.remove(following)
-                pair.extend([child, following])
+                if "stacked" in pair.get("class"):
+                    pair.extend([child, following])
+                else:   # two table cells with a third, empty one between them as the gap
+                    pair.extend([child, etree.Element("div", {"class": "gap"}), following])
                 parent.insert(at, pair)
         return None
