@@ -36,6 +36,7 @@ COLOURS = {"ks1": ("E59A2F", "7A4A00", "FFF4E0"), "ks2": ("2F9E8F", "155D54", "E
 TABLE_GRID = "{5940675A-B579-460E-94D1-54222C63F5DA}"   # PowerPoint's "Table Grid" style
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 TEXTY = ("text", "task", "subheading", "bullets", "numbers", "ticks")
+ICON = 14.0          # mm: the profile card's camera icon, as in css/slides.css
 
 Rasterise = Callable[[str, float], tuple[bytes, float]]
 
@@ -307,6 +308,9 @@ class _Writer:
         picture = group.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(cx + 5), Mm(y + 5), Mm(55), Mm(56))
         picture.adjustments[0] = 0.05
         self._solid(picture, GREY)
+        if b.art:   # the camera icon above "Their picture shows:", as on the worksheet
+            picture.text_frame.margin_top = Mm(ICON + 3)
+            self._art(group, b.art[0], cx + 5 + (55 - ICON) / 2, y + 7, ICON, ICON)
         self._fill(picture.text_frame, [(("Their picture shows:", "b"),),
                                         ((b.fields.get("picture") or "no picture", ""),)],
                    self.small, colour=MUTED, anchor=MSO_ANCHOR.TOP)
@@ -386,7 +390,8 @@ class _Writer:
                 _describe(pic, f"QR code for {h.web}")
             cy += hh + geo.GAP
 
-    def _art(self, slide, art: tuple[str, str, str], x, y, w, h) -> None:
+    def _art(self, parent, art: tuple[str, str, str], x, y, w, h) -> None:
+        """A picture with its alt text, fitted into the box, on a slide or in a group shape."""
         name, alt, src = art
         if not src:
             return
@@ -394,7 +399,7 @@ class _Writer:
         pw, ph = w, w * ratio
         if ph > h:
             pw, ph = h / ratio, h
-        pic = slide.shapes.add_picture(io.BytesIO(png), Mm(x + (w - pw) / 2), Mm(y + (h - ph) / 2),
+        pic = parent.shapes.add_picture(io.BytesIO(png), Mm(x + (w - pw) / 2), Mm(y + (h - ph) / 2),
                                        width=Mm(pw), height=Mm(ph))
         _describe(pic, alt)
 

@@ -299,7 +299,9 @@ def blocks_of(el: etree.Element) -> list[Block | str]:
                     fields[key] = plain(text_of(p))
             if "picture-description" in _classes(p):
                 fields["picture"] = plain(text_of(p))
-        return [Block("profile", fields=fields)]
+        # the worksheet's camera icon beside "Their picture shows:", as on the worksheet
+        icons = [_art_of(img) for img in el.iter("img") if "picture-icon" in _classes(img)]
+        return [Block("profile", fields=fields, art=icons[:1])]
     if "cards" in cls:
         out = _rest(el, skip=("ul",), skip_classes=("cards-hint",))
         cards = Block("cards")

@@ -13,7 +13,7 @@ import pikepdf
 import pytest
 from pptx import Presentation
 
-from conftest import REPO, lesson_md, pdf_text
+from conftest import REPO, lesson_md, pdf_text, structure_of
 from lessonpack.helplines import load_registry
 from lessonpack.lessons import parse_lesson
 from lessonpack.markdown import TEACHER, WORKSHEET, render_body
@@ -169,6 +169,48 @@ def test_two_builds_give_identical_powerpoint_bytes(built):
     again = worker.run(Job("ks1/ks1-grooming-slides.pptx", "slides-pptx", "ks1", "ks1-grooming"))
     assert again.ok, again.problems
     assert again.data == pptx.read_bytes()
+
+
+
+def test_profile_card_shows_the_camera_icon_on_the_slide_and_in_powerpoint():
+    """A profile card's camera icon beside "Their picture shows:" is on the worksheet; the
+    slide shows it too (a tagged Figure with alt text inside the card, on the card's page)
+    and so does PowerPoint (a picture with alt text in the card's group shape)."""
+    import io
+
+    worker = Worker(Settings(str(REPO)))
+    pdf = worker.run(Job("ks4/ks4-ai-imagery-slides.pdf", "slides", "ks4", "ks4-ai-imagery"))
+    pptx = worker.run(Job("ks4/ks4-ai-imagery-slides.pptx", "slides-pptx", "ks4", "ks4-ai-imagery"))
+    assert pdf.ok and pptx.ok, pdf.problems + pptx.problems
+
+    with pikepdf.open(io.BytesIO(pdf.data)) as doc:
+        numbers = {page.objgen: n for n, page in enumerate(doc.pages)}
+        card_page = next(n for n, page in enumerate(doc.pages)
+                         if b"lena_16" in _page_text(pdf.data, n))
+        figures = [(str(e.get("/Alt", "")), numbers.get(e["/Pg"].objgen) if "/Pg" in e else None,
+                    str(e["/P"].get("/S")), [str(k.get("/S")) for k in e["/P"]["/K"]
+                                              if isinstance(k, pikepdf.Dictionary)])
+                   for e in structure_of(doc.Root.StructTreeRoot) if str(e.get("/S")) == "/Figure"]
+    # the picture box: a Div holding the icon and its two paragraphs (label, description)
+    assert ("Profile picture", card_page, "/Div", ["/Figure", "/P", "/P"]) in figures, figures
+
+    slide = Presentation(io.BytesIO(pptx.data)).slides[card_page]
+    group = next(s for s in slide.shapes if s.shape_type == 6 and
+                 "profile card" in s._element.nvGrpSpPr.cNvPr.get("descr", ""))
+    pictures = [s for s in group.shapes if s.shape_type == 13]
+    assert [p._element.nvPicPr.cNvPr.get("descr") for p in pictures] == ["Profile picture"]
+    box = next(s for s in group.shapes if s.has_text_frame and
+               s.text_frame.text.startswith("Their picture shows:"))
+    icon = pictures[0]
+    # inside the grey picture box, above its words
+    assert box.left < icon.left and icon.left + icon.width < box.left + box.width
+    assert box.top < icon.top and icon.top + icon.height <= box.top + box.text_frame.margin_top
+
+
+def _page_text(data: bytes, n: int) -> bytes:
+    """The text of page n (from 0) of a PDF, as pdftotext reads it."""
+    return subprocess.run(["pdftotext", "-f", str(n + 1), "-l", str(n + 1), "-", "-"],
+                          input=data, capture_output=True, check=True).stdout
 
 
 # --- tiny projects: the model and the gates ----------------------------------------------
