@@ -174,16 +174,32 @@ def _columns(arg: str) -> list[str]:
 
 # --- the extension ----------------------------------------------------------------
 
+#: The start of a list item: its indent and its marker (a number, or - * +).
+ITEM_RE = re.compile(r"^( *)(\d+[.)]|[-*+])\s+\S")
+
+
 class _FenceLines(Preprocessor):
-    """Give every fence line a block of its own, so blank lines around them are optional."""
+    """Give every fence line a block of its own, so blank lines around them are optional;
+    and start a new list where a bulleted item follows a numbered one directly (or the
+    other way round), which Markdown would otherwise glue onto the item before it
+    ("4. Call 999. - Stretch: …")."""
 
     def run(self, lines: list[str]) -> list[str]:
         out: list[str] = []
+        previous: tuple[int, bool] | None = None     # (indent, numbered) of the last item
         for text in lines:
             if OPEN_RE.match(text) or CLOSE_RE.match(text):
                 out += ["", text.strip(), ""]
-            else:
-                out.append(text)
+                previous = None
+                continue
+            item = ITEM_RE.match(text)
+            if item:
+                here = (len(item.group(1)), item.group(2)[0].isdigit())
+                if previous and previous[0] == here[0] and previous[1] != here[1] \
+                        and out and out[-1].strip():
+                    out.append("")
+                previous = here
+            out.append(text)
         return out
 
 

@@ -30,7 +30,7 @@ keywords:
 signposting: [{signposting}]
 curriculum: [{curriculum}]
 sources:
-  - "TODO: the public page each fact comes from, as Name – Title: https://… (for example NSPCC – Keeping children safe online: https://www.nspcc.org.uk)"
+  - "TODO: the public page each fact comes from, as Name – Title: https://… (for example NSPCC – Report abuse: https://www.nspcc.org.uk/what-you-can-do/report-abuse/)"
 resources:
   - "TODO: Worksheet (one per pupil)"
   - "TODO: Anonymous question box"

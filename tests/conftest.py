@@ -51,7 +51,7 @@ def lesson_md(key_stage: str = "ks2", topic: str = "grooming", *, body: str | No
         "keywords": ["trusted adult: a grown-up who helps you"],
         "signposting": signposting,
         "curriculum": ["rshe-p-online-relationships"],
-        "sources": ["Childline – About Childline: https://www.childline.org.uk"],
+        "sources": ["Childline – About Childline: https://www.childline.org.uk/pages/about"],
         "reviewed": "2026-11-25", "review_by": "2027-09-01",
         # "Lesson at a glance": last, one line each, so the lines above keep their numbers
         "resources": FLOW(["Worksheet (one per pupil)"]),
@@ -114,7 +114,7 @@ def public_sources(text: str) -> str:
     """A shipped lesson whose sources still cite the internal reference file, with public
     addresses instead (check requires them; the lessons are being rewritten)."""
     import re
-    return re.sub(r"^  - .*(§|\.md).*$", '  - "NSPCC – Keeping children safe: https://www.nspcc.org.uk"',
+    return re.sub(r"^  - .*(§|\.md).*$", '  - "NSPCC – Report abuse: https://www.nspcc.org.uk/what-you-can-do/report-abuse/"',
                   text, flags=re.M)
 
 

@@ -55,7 +55,7 @@ def _current(lines: list[str]) -> list[str]:
     stop = start + 1
     while out[stop].startswith("  - "):
         stop += 1
-    block = ['sources: ["NSPCC – Keeping children safe online: https://www.nspcc.org.uk"]',
+    block = ['sources: ["NSPCC – Report abuse: https://www.nspcc.org.uk/what-you-can-do/report-abuse/"]',
              "resources: [Worksheet (one per pupil)]",
              'key_questions: ["Who could Amara tell?"]', 'key_messages: ["It is never your fault."]']
     assert len(block) <= stop - start, "the sources list is too short to make room"
@@ -380,12 +380,25 @@ def test_blame_in_the_key_messages_is_caught(make_project, cli):
     ("https://www.nspcc.org.uk", "name the source before its address"),
 ])
 def test_sources_must_be_public_addresses_with_a_name(make_project, cli, source, expected):
-    text = lesson_md(sources=["Childline – About Childline: https://www.childline.org.uk", source])
+    text = lesson_md(sources=["Childline – About Childline: https://www.childline.org.uk/pages/about", source])
     result = cli(make_project({"ks2/grooming.md": text}), "check")
     assert result.exit_code == 1
     line = _line_of(text, source)
     hits = [f for f in findings(result) if f.startswith(f"lessons/ks2/grooming.md:{line}: front-matter: ")]
     assert hits and expected in hits[0], result.output
+
+
+@pytest.mark.parametrize("address", ["https://www.gov.uk", "https://www.iwf.org.uk/"])
+def test_a_home_page_source_is_a_warning_that_strict_refuses(make_project, cli, address):
+    source = f"DfE – Relationships Education statutory guidance: {address}"
+    text = lesson_md(sources=["Childline – About Childline: https://www.childline.org.uk/pages/about", source])
+    root = make_project({"ks2/grooming.md": text})
+    line = _line_of(text, source)
+    hint = f"lessons/ks2/grooming.md:{line}: front-matter: front matter 'sources': '{address}' is a home page"
+    relaxed = cli(root, "check")
+    assert relaxed.exit_code == 0 and hint in relaxed.output, relaxed.output
+    strict = cli(root, "check", "--strict")
+    assert strict.exit_code == 1 and hint in strict.output, strict.output
 
 
 def test_a_named_public_source_passes(make_project, cli):

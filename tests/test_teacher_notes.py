@@ -213,3 +213,17 @@ def test_a_task_too_long_for_two_columns_is_followed_by_its_answer(make_project,
     _, task_word, width = _words(notes, "Zebrafish")
     _, answer_word, _ = _words(notes, "Quokka")
     assert answer_word["x0"] < width / 2                                  # full width, not a column
+
+
+def test_a_bullet_right_after_a_numbered_list_starts_its_own_list(make_project, cli):
+    """Markdown glues "- Stretch" onto a numbered item above it unless the lists are told
+    apart; a teacher checking answers must see "Stretch" as its own point."""
+    body = ("## Starter {45 min}\n\n::: student\nWho could help?\n:::\n\n"
+            "::: answer\n1. A trusted adult, straight away.\n2. The police on 999 in danger.\n"
+            "- **Stretch:** Childline can talk it through.\n:::\n\n"
+            "It is never your fault. You will not be in trouble for telling.\n")
+    root = make_project({"ks2/grooming.md": lesson_md(body=body, **FRONT)})
+    assert cli(root, "build", "--jobs", "1", "--no-check", "--lesson", "ks2-grooming").exit_code == 0
+    text = clean_text(root / "output/ks2/ks2-grooming-teacher-notes.pdf")
+    assert "2. The police on 999 in danger. • Stretch: Childline" in text, text
+    assert "- Stretch" not in text

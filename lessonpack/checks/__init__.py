@@ -115,7 +115,7 @@ def run_checks(project, inputs, *, strict: bool = False, on: dt.date | None = No
         problems += drawing.check(subject)
         problems += leaks.check(subject)
         problems += freshness.check(subject, on or today(), strict=strict)
-        problems += frontmatter.check(subject, inputs.curriculum)
+        problems += frontmatter.check(subject, inputs.curriculum, strict=strict)
         problems += accessibility.check(subject.lesson, subject.worksheet, subject.teacher)
         problems += baseline.check(subject)
         problems += timings.check(subject)

@@ -12,6 +12,8 @@ TODO_RE = re.compile(r"\bTODO\b")
 #: A public web address: https, a dotted host name (not localhost, not an IP address).
 PUBLIC_URL = re.compile(r"https://(?!localhost\b)(?![\d.]+(?:[:/]|$))[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}"
                         r"(?:[/?#]\S*)?", re.I)
+#: An address with no page: the host alone, perhaps with "/" (www.gov.uk, www.iwf.org.uk/).
+HOME_PAGE = re.compile(r"https://[^/?#\s]+/?", re.I)
 #: Citations a teacher cannot open: our own reference files and their sections.
 INTERNAL = re.compile(r"(?i)\.md\b|§|safeguarding-facts")
 GLANCE_KEYS = {"resources": "what the teacher needs ready (worksheets, scissors, a question box)",
@@ -19,7 +21,7 @@ GLANCE_KEYS = {"resources": "what the teacher needs ready (worksheets, scissors,
                "key_messages": "what every pupil should leave knowing"}
 
 
-def check(subject, curriculum: dict) -> list[Problem]:
+def check(subject, curriculum: dict, *, strict: bool = False) -> list[Problem]:
     lesson = subject.lesson
     problems = []
 
@@ -54,6 +56,14 @@ def check(subject, curriculum: dict) -> list[Problem]:
         elif len(re.sub(r"[^A-Za-z]", "", source.replace(url.group(0), ""))) < 3:
             add("sources", f"front matter 'sources': {source[:50]!r}: name the source before its "
                            "address, e.g. 'NSPCC – Grooming: https://www.nspcc.org.uk'", line)
+        elif HOME_PAGE.fullmatch(url.group(0).rstrip(".,;)")):
+            # a teacher checking a fact needs the page that says it, not the site's front door
+            problems.append(Problem(
+                lesson.shown, line or 1,
+                f"front matter 'sources': {url.group(0)!r} is a home page; give the address of the "
+                "page that says it, e.g. 'NSPCC Learning – Childline: "
+                "https://learning.nspcc.org.uk/services/childline'", code=CODE,
+                severity="error" if strict else "warning"))
     if not lesson.curriculum:
         add("curriculum", "front matter 'curriculum': give at least one reference from data/curriculum.yml")
     for i, ref in enumerate(lesson.curriculum):
