@@ -354,8 +354,11 @@ def _fragments(boxes: list, wanted) -> list[list[tuple[int, int, object]]]:
 
 
 def _list_items(box) -> int | None:
+    """Items of a list on this page: block items, or inline-block ones in its lines."""
     if _tag(box) in ("ul", "ol") and type(box).__name__ == "BlockBox":
-        return sum(1 for c in _own_children(box) if _tag(c) == "li")
+        kids = _own_children(box)
+        kids += [k for c in kids if type(c).__name__ == "LineBox" for k in _children(c)]
+        return sum(1 for c in kids if _tag(c) == "li")
     return None
 
 
