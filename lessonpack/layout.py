@@ -3,8 +3,10 @@
 After a document is laid out, its pages are inspected (the real boxes, not guesses from
 the HTML) for the faults that make a worksheet look careless:
 
-- a table split so that one row stands alone on a page (or the header with fewer than
-  two rows under it), or a list of three or more split leaving one item alone;
+- on pages a teacher photocopies (worksheets, the parents' guide), a short table (at most
+  eight body rows) or short list (at most eight items) split across pages at all;
+- a longer table split so that one row stands alone on a page (or the header with fewer
+  than two rows under it), or a longer list split leaving one item alone;
 - a heading or a label, or an instruction whose answer space (or picture) went overleaf,
   stranded at a page foot;
 - a middle page less than 60 % filled (unless a forced page break ends it on purpose);
@@ -37,6 +39,8 @@ JUDGED = ("worksheet", "teacher-notes", "parents-guide", "slides")
 # Large print and dyslexia-friendly copies are made for one pupil and are meant to be longer.
 SIDE_LIMITED = ("standard", "greyscale")
 SLACK = 7.5    # px (2 mm): less is out of sight in the slide's bottom margin
+# A list of at most this many items, or a table of at most this many body rows, prints whole.
+SHORT = 8
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,10 @@ def inspect(pages, *, kind: str, variant: str = "standard") -> list[Finding]:
         findings.append(Finding(len(boxes), "too-long",
                                 f"worksheet runs to {len(boxes)} sides (at most "
                                 f"{MAX_WORKSHEET_SIDES}); shorten the pupils' text"))
-    findings += _split_tables(boxes) + _split_lists(boxes)
+    # Teacher notes are read by one adult, not photocopied for a class: there, a short list
+    # or table may run on overleaf like any paragraph, as long as no item is left alone.
+    short = SHORT if kind != "teacher-notes" else 0
+    findings += _split_tables(boxes, short) + _split_lists(boxes, short)
     for number, box in enumerate(boxes, 1):
         if number < len(boxes):
             findings += _stranded(box, number, boxes[number], pupils=kind != "teacher-notes")
@@ -201,6 +208,32 @@ def _text(box) -> str:
     return ""
 
 
+def _local(tag) -> str:
+    """An element's tag without its namespace ('{…xhtml}li' -> 'li')."""
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _items(element) -> int:
+    """How many items a list element has (its own, not those of lists nested in them)."""
+    return sum(1 for child in element if _local(child.tag) == "li")
+
+
+def _body_rows(element) -> int:
+    """How many body rows a table element has (the header and footer rows are not counted)."""
+    rows = 0
+    for child in element:
+        if _local(child.tag) == "tbody":
+            rows += sum(1 for row in child if _local(row.tag) == "tr")
+        elif _local(child.tag) == "tr":
+            rows += 1
+    return rows
+
+
+def _pages(parts) -> str:
+    first, last = parts[0][0], parts[-1][0]
+    return f"pages {first}–{last}" if last != first + 1 else f"pages {first} and {last}"
+
+
 def _words(box, n: int = 8) -> str:
     words = _text(box).split()
     return " ".join(words[:n]) + ("…" if len(words) > n else "")
@@ -283,23 +316,69 @@ def _stranded(page_box, number: int, next_page_box, *, pupils: bool) -> list[Fin
     return []
 
 
-def _split_lists(boxes: list) -> list[Finding]:
-    """Lists of three or more items split so that one item stands alone on a page."""
-    fragments: dict[int, list[tuple[int, int, object]]] = {}
+def _own_children(box) -> list:
+    """A box's children, looking through the anonymous boxes of the same element that
+    WeasyPrint adds (the columns of a two-column list)."""
+    element = getattr(box, "element", None)
+    out = []
+    for child in _children(box):
+        if element is not None and getattr(child, "element", None) is element \
+                and _tag(child) == _tag(box):
+            out += _own_children(child)
+        else:
+            out.append(child)
+    return out
+
+
+def _fragments(boxes: list, wanted) -> list[list[tuple[int, int, object]]]:
+    """The boxes of each element that `wanted` picks out, grouped per element in page
+    order: (page, rows or items on that page, first box on that page)."""
+    fragments: dict[int, dict[int, tuple[int, int, object]]] = {}
     for number, page_box in enumerate(boxes, 1):
         root = _root(page_box)
         todo = [root] if root is not None else []
         while todo:
             box = todo.pop()
-            if _tag(box) in ("ul", "ol") and type(box).__name__ == "BlockBox":
-                items = sum(1 for c in _children(box) if _tag(c) == "li")
+            count = wanted(box)
+            if count is not None:
                 element = getattr(box, "element", None)
-                fragments.setdefault(id(element) if element is not None else id(box),
-                                     []).append((number, items, box))
+                pages = fragments.setdefault(id(element) if element is not None else id(box), {})
+                _, before, first = pages.get(number, (number, 0, box))
+                pages[number] = (number, before + count, first)
+                if type(box).__name__ == "TableBox":
+                    continue
+                todo += _own_children(box)
+                continue
             todo += _children(box)
+    return [list(pages.values()) for pages in fragments.values()]
+
+
+def _list_items(box) -> int | None:
+    """Items of a list on this page: block items, or inline-block ones in its lines."""
+    if _tag(box) in ("ul", "ol") and type(box).__name__ == "BlockBox":
+        kids = _own_children(box)
+        kids += [k for c in kids if type(c).__name__ == "LineBox" for k in _children(c)]
+        return sum(1 for c in kids if _tag(c) == "li")
+    return None
+
+
+def _split_lists(boxes: list, short: int = SHORT) -> list[Finding]:
+    """Short lists (at most `short` items) split across pages at all; longer lists split so
+    that one item stands alone on a page."""
     findings = []
-    for parts in fragments.values():
-        if len(parts) < 2 or sum(items for _, items, _ in parts) < 3:
+    for parts in _fragments(boxes, _list_items):
+        if len(parts) < 2:
+            continue
+        number, _, box = parts[0]
+        element = getattr(box, "element", None)
+        total = _items(element) if element is not None else sum(n for _, n, _ in parts)
+        if total <= short:
+            findings.append(Finding(number, "split-short-list",
+                                    f"list '{_words(box)}' ({total} items) is split across "
+                                    f"{_pages(parts)}; a list this short prints whole",
+                                    _words(box)))
+            continue
+        if total < 3:     # two items split one and one: halved, not one left alone
             continue
         for number, items, box in parts:
             if items == 1:
@@ -309,27 +388,28 @@ def _split_lists(boxes: list) -> list[Finding]:
     return findings
 
 
-def _split_tables(boxes: list) -> list[Finding]:
-    """Tables whose fragment on some page holds a single body row (or a lone header)."""
-    fragments: dict[int, list[tuple[int, int, object]]] = {}
-    for number, page_box in enumerate(boxes, 1):
-        root = _root(page_box)
-        if root is None:
-            continue
-        todo = [root]
-        while todo:
-            box = todo.pop()
-            if type(box).__name__ == "TableBox":
-                rows = sum(1 for group in _children(box) if _tag(group) in ("tbody", "")
-                           for row in _children(group) if type(row).__name__ == "TableRowBox")
-                element = getattr(box, "element", None)
-                fragments.setdefault(id(element) if element is not None else id(box),
-                                     []).append((number, rows, box))
-                continue
-            todo += _children(box)
+def _table_rows(box) -> int | None:
+    if type(box).__name__ == "TableBox":
+        return sum(1 for group in _children(box) if _tag(group) in ("tbody", "")
+                   for row in _children(group) if type(row).__name__ == "TableRowBox")
+    return None
+
+
+def _split_tables(boxes: list, short: int = SHORT) -> list[Finding]:
+    """Short tables (at most `short` body rows) split across pages at all; longer tables
+    whose fragment on some page holds a single body row (or a lone header)."""
     findings = []
-    for parts in fragments.values():
+    for parts in _fragments(boxes, _table_rows):
         if len(parts) < 2:
+            continue
+        number, _, box = parts[0]
+        element = getattr(box, "element", None)
+        total = _body_rows(element) if element is not None else sum(n for _, n, _ in parts)
+        if total <= short:
+            findings.append(Finding(number, "split-short-table",
+                                    f"table '{_words(box)}' ({total} rows) is split across "
+                                    f"{_pages(parts)}; a table this short prints whole",
+                                    _words(box)))
             continue
         for number, rows, box in parts:
             if rows <= 1:

@@ -40,6 +40,10 @@ KINDS = CONTAINERS + VOID
 OPEN_RE = re.compile(r"^ {0,3}:{3,}[ \t]*([A-Za-z][\w-]*)[ \t]*(.*?)[ \t]*$")
 CLOSE_RE = re.compile(r"^ {0,3}:{3,}[ \t]*$")
 MAX_LINES = 30
+# A tick list of at least this many items, none longer than SHORT_TICK characters, prints in
+# two columns: half as tall, so a short list keeps whole beside the chat or story it goes with.
+TWO_COLUMN_TICKS = 6
+SHORT_TICK = 40
 MAX_BRACKETS = 1000
 MAX_DEPTH = 24  # element nesting of a body; real lessons use under 10, WeasyPrint fails near 60
 SORT_COLUMNS = ("Safe", "Not sure", "Unsafe")
@@ -529,7 +533,9 @@ class LessonExtension(Extension):
         items, rest = list_items(holder)
         el = etree.Element("div", {"class": "ticks"})
         el.extend(rest)
-        ul = etree.SubElement(el, "ul", {"class": "ticks"})
+        short = len(items) >= TWO_COLUMN_TICKS and \
+            all(len(_plain(item)) <= SHORT_TICK for item in items)
+        ul = etree.SubElement(el, "ul", {"class": "ticks two-columns" if short else "ticks"})
         for item in items:
             li = etree.SubElement(ul, "li")
             li.append(self._tickbox(_plain(item)))
