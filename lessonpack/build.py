@@ -29,7 +29,7 @@ from .lessons import KEY_STAGES
 from .manifest import Entry
 from .plan import ASSEMBLED, VARIANTS, Job, parts, plan, shard
 from .project import Project
-from .worker import Result, Settings, Worker, init_process, run_in_process
+from .worker import Result, Settings, Worker, init_process, prepare_for_fork, run_in_process
 from . import index
 from .writer import Transaction, describe_existing, interrupts_deferred, stale
 
@@ -271,9 +271,11 @@ def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path
             done[job.path] = result
         return result
 
-    # A worker process pays about a second to start (WeasyPrint, fonts, stylesheets,
-    # lessons): a handful of documents, such as a one-lesson edit, is faster in this one.
-    workers = max(1, min(workers, len(documents) // 2))
+    # Forked workers inherit this process's loaded inputs and renderer, so starting one costs
+    # little; without fork each pays about a second (WeasyPrint, fonts, stylesheets, lessons),
+    # and a handful of documents, such as a one-lesson edit, is faster in this one.
+    fork = os.name == "posix"
+    workers = max(1, min(workers, len(documents) if fork else len(documents) // 2))
     if workers == 1:
         worker = Worker(settings, inputs)
         for job in documents:
@@ -282,7 +284,9 @@ def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path
             found, failed = inputs_of(job)
             yield finish(job, failed or worker.run(job, found))
         return
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    context = multiprocessing.get_context("fork" if fork else "spawn")
+    if fork:
+        prepare_for_fork(settings, inputs)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=init_process, initargs=(settings,))
     try:

@@ -238,13 +238,13 @@ def _lesson_context(lesson: Lesson, kind: str, inputs: Inputs, problems: list[Pr
     )
 
 
-def slide_numbers(inputs: Inputs) -> dict[str, dict[str, str]]:
+def slide_numbers(inputs: Inputs, templates=None) -> dict[str, dict[str, str]]:
     """Lesson id → {activity title: "3–5"}: the slides of each activity, for the teacher
     notes' "Lesson at a glance" (a lesson whose body cannot be converted has none)."""
     out = {}
     for lesson in inputs.lessons.values():
         if not lesson.is_guide:
-            out[lesson.id] = deck_for(lesson, inputs, [], []).numbers_by_activity()
+            out[lesson.id] = deck_for(lesson, inputs, [], [], templates).numbers_by_activity()
     return out
 
 

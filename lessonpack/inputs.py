@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .compose import Inputs, slide_numbers
+from .render import Templates
 from .config import load_config
 from .errors import ProblemsFound
 from .helplines import load_registry
@@ -41,7 +42,11 @@ def load_inputs(project: Project, settings, *, keep_going: bool = False) -> Inpu
                     curriculum=curriculum, config=config, draft=settings.draft,
                     fillable=settings.fillable, paper=config.paper if config else "A4",
                     problems=problems, excluded=excluded)
-    inputs.slides = slide_numbers(inputs)    # "Lesson at a glance" names each activity's slides
+    # "Lesson at a glance" names each activity's slides; the decks are converted with the
+    # templates (and art) the documents use, so the bodies converted here are reused
+    overrides = [config.overrides / "templates"] if config and config.overrides else []
+    inputs.slides = slide_numbers(inputs, Templates(overrides + [project.templates],
+                                                    project.builtin_templates))
     return inputs
 
 

@@ -10,9 +10,10 @@ enters the document tree.  Raw HTML is not interpreted: it is printed as text.
 
 from __future__ import annotations
 
+import copy
 import re
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import markdown
 from markdown.blockprocessors import BlockProcessor
@@ -634,7 +635,24 @@ def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = F
 
     The fences are checked first, so an unclosed block is an error even in a
     --no-check draft; a body that fails that check is not converted at all.
+    Each caller gets its own copy of the tree, so it may change it.
     """
+    key = (lesson.shown, lesson.id, lesson.key_stage, lesson.body, lesson.body_line, audience,
+           fillable, slides,
+           None if art is None else (tuple(map(str, art.folders)), art.greyscale))
+    # Bodies already converted live on the registry, so a reload of the data starts afresh:
+    # the checks, the slide numbers, each document and each deck convert the same bodies,
+    # and worker processes forked after the checks inherit them.
+    memo = registry.__dict__.setdefault("_converted", {}) if hasattr(registry, "__dict__") else {}
+    if key not in memo:
+        memo[key] = _render_body(lesson, audience, registry, fillable=fillable, art=art,
+                                 slides=slides)
+    done = memo[key]
+    return replace(done, tree=copy.deepcopy(done.tree), problems=list(done.problems))
+
+
+def _render_body(lesson, audience: str, registry: Registry, *, fillable: bool,
+                 art: ArtLibrary | None, slides: bool) -> Rendered:
     fences = scan(lesson.body, first_line=lesson.body_line, shown=lesson.shown, registry=registry)
     if fences.problems:
         return Rendered(html="", tree=etree.Element("div"), problems=fences.problems, scan=fences)
