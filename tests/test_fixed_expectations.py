@@ -83,7 +83,7 @@ SIGNPOSTING = {
 TEACHER_ALWAYS = ["nspcc", "police-emergency", "posh", "marie-collins"]
 TEACHER_MAY: list[str] = []
 TEACHER_ADDRESSES = {"www.ceopeducation.co.uk", "mariecollinsfoundation.org.uk"}  # further help, in the box
-SOURCE_ADDRESSES = {"www.childline.org.uk"}         # the test lesson's source, printed under Sources
+SOURCE_ADDRESSES = {"www.childline.org.uk/pages/about"}         # the test lesson's source, printed under Sources
 LETTER = ["nspcc", "ceop", "childline", "police-emergency"]
 
 # Phone-shaped: UK numbers starting 0 (grouped by spaces) and any lone three-digit number.
