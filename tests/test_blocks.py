@@ -305,3 +305,35 @@ def test_trusted_adults_prints_the_hand(tmp_path):
     assert result.exit_code == 0, result.output
     sheet = pdf_text(root / "output/ks2/ks2-grooming-worksheet.pdf")
     assert "My trusted adults" in sheet and "How I could tell them" in sheet
+
+
+MM = 72 / 25.4
+
+
+@pytest.mark.parametrize("variant", ["standard", "large-print"])
+def test_each_finger_of_the_hand_is_wide_enough_to_write_a_name(tmp_path, variant):
+    """A 7-year-old writes "Grandma" or "Mr Okafor" in each finger's space: at least 25 mm
+    wide (the thumb too) and 15 mm tall, and no two spaces overlap (read from the form
+    fields, which --fillable lays exactly over the printed boxes)."""
+    root = make(tmp_path / "p")
+    result = run(root, "build", "--fillable", "--variant", variant, "--lesson", "ks2-grooming",
+                 "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    suffix = "" if variant == "standard" else "-" + variant
+    reader = PdfReader(str(root / f"output/ks2/ks2-grooming-worksheet{suffix}.pdf"))
+    rects = {}
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            title = str(annot.get("/TU") or annot.get("/Parent", {}).get("/TU", ""))
+            if title.startswith("Trusted adult") or title == "Palm":
+                x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
+                rects[title] = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    assert sorted(rects) == ["Palm"] + [f"Trusted adult {n}" for n in range(1, 6)]
+    for title, (x0, y0, x1, y1) in rects.items():
+        assert x1 - x0 >= 25 * MM, f"{variant}: {title} is {(x1 - x0) / MM:.1f} mm wide"
+        assert y1 - y0 >= 15 * MM, f"{variant}: {title} is {(y1 - y0) / MM:.1f} mm tall"
+    boxes = list(rects.values())
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
