@@ -23,6 +23,7 @@ p.label, p.card-title { break-after: auto; }
 .worksheet-doc li:first-child:nth-last-child(-n+8) ~ li,
 .worksheet-doc tbody tr:first-child:nth-last-child(-n+8) ~ tr { break-before: auto; }
 div.ticks > ul.ticks, div.sort > table.sort { break-inside: auto; }
+div.answer { break-inside: auto; }
 """
 
 
