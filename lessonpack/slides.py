@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .timings import split_minutes
 
@@ -54,6 +54,14 @@ MAX_CARDS = 6
 MAX_MESSAGES = 8
 MAX_ROWS = 8
 MAX_HELPLINES = 3
+# A table or list this short stays on one slide: tighter spacing, then (tables) without
+# the sub-heading above it, then smaller type (never below MIN_PT) before it is split.
+FIT_ITEMS = 8                      # rows or items (MAX_ROWS)
+FITS = 3                           # fit levels: 0 as designed, 1 tight, 2 and 3 smaller type
+FITTING = ("table", "ticks", "bullets", "numbers")
+STATEMENT_SHARE = 0.4              # a table's first column keeps at least this share
+HAND = 58.0                        # the least height of a hand (mm), drawing and all
+TICK_PAD = 3.0                     # a tick column's side padding, both sides together
 
 
 def body_pt(key_stage: str) -> int:
@@ -67,6 +75,12 @@ def small_pt(key_stage: str) -> int:
 def table_pt(key_stage: str) -> int:
     """Tables and cards: smaller than running text, never below MIN_PT."""
     return max(MIN_PT, body_pt(key_stage) - 4)
+
+
+def block_pt(block: "Block", key_stage: str) -> int:
+    """The type size of a table or list, smaller at fit levels 2 and 3 (never below MIN_PT)."""
+    base = table_pt(key_stage) if block.kind == "table" else body_pt(key_stage)
+    return max(MIN_PT, base - 2 * max(0, block.fit - 1))
 
 
 def title_pt(key_stage: str, title: str) -> int:
@@ -105,6 +119,9 @@ class Block:
     baseline: bool = False                                 # the lesson's baseline table
     large: bool = False                                    # helplines: few, so shown bigger
     start: int = 1                                         # first number of a numbered list
+    fit: int = 0                                           # tables and lists: see FITS
+    widths: list[float] = field(default_factory=list)     # table: its tick columns (mm)
+    box: float = 0.0                                       # hand: the height it is drawn at
 
 
 @dataclass
@@ -120,6 +137,7 @@ class Slide:
     activity: str | None = None    # the activity heading (without minutes) it belongs to
     minutes: int | None = None
     number: int = 0
+    forced: bool = False           # started by the author's `::: slide`: never merged away
 
     def text(self) -> str:
         """Every word shown on the slide, for the checks and the tests."""
@@ -316,7 +334,8 @@ def blocks_of(el: etree.Element) -> list[Block | str]:
         title = next((plain(text_of(p)) for p in el.iter("p") if "card-title" in _classes(p)
                       or "hand-title" in _classes(p)), "My trusted adults")
         hint = next((text_of(p) for p in el.iter("p") if "hint" in _classes(p)), ())
-        return [Block("hand", title=title, paras=[hint] if hint else [])]
+        drawing = [_art_of(img) for img in el.iter("img")][:1]   # art:hand, as on paper
+        return [Block("hand", title=title, paras=[hint] if hint else [], art=drawing)]
     if "remember" in cls:
         return [Block("remember", paras=[text_of(p) for p in el if plain(text_of(p)).strip()])]
     # div.student and any other wrapper: its children, in order
@@ -377,7 +396,8 @@ def height(block: Block, width: float, ks: str) -> float:
     if block.kind in ("text", "task", "subheading"):
         return sum(text_height(plain(p), width, body, ks) for p in block.paras) + 3
     if block.kind in ("bullets", "numbers", "ticks"):
-        return sum(text_height(plain(p), width - 10, body, ks) + 2 for p in block.paras) + 2
+        size, gap = block_pt(block, ks), (2 if not block.fit else 0.5)
+        return sum(text_height(plain(p), width - 10, size, ks) + gap for p in block.paras) + 2
     if block.kind in ("story", "remember"):
         inner = width - 12 - (45 if block.art else 0)
         h = sum(text_height(plain(p), inner, body, ks) + 2 for p in block.paras)
@@ -402,15 +422,19 @@ def height(block: Block, width: float, ks: str) -> float:
                    * table_pt(ks) * PT * TABLE_LINE + 10 + GAP
                    for row in rows)
     if block.kind == "table":
-        first = width - len(block.columns) * column_width(block, ks)
-        size = table_pt(ks)
+        widths = column_widths(block, ks, width)
+        first = width - sum(widths)
+        size = block_pt(block, ks)
         row = size * PT * TABLE_LINE
-        col = column_width(block, ks)
-        head = max((lines_of(c, col - 6, size, ks, em=BOLD_EM) for c in block.columns), default=1)
-        return head * row + 4 + sum(lines_of(plain(r), first - 6, size, ks, em=TABLE_EM) * row + 3
-                             for r in block.rows) + 3
+        pad = 3 if not block.fit else 1.4            # cell padding and rule, per row
+        head = max([lines_of(c, w - TICK_PAD, size, ks, em=BOLD_EM)
+                    for c, w in zip(block.columns, widths)] +
+                   [lines_of(block.head, first - 6, size, ks, em=BOLD_EM)])
+        return head * row + pad + 1 + sum(
+            lines_of(plain(r), first - 6, size, ks, em=TABLE_EM) * row + pad
+            for r in block.rows) + 3
     if block.kind == "hand":
-        return 60.0
+        return (block.box or HAND) + 3
     if block.kind == "art":
         return 55.0
     if block.kind == "helplines":
@@ -441,14 +465,36 @@ def cards_per_row(n: int, ks: str = "") -> int:
     return 2 if n in (2, 4) or ks in ("ks1", "ks2") else 3
 
 
+def column_widths(block: Block, ks: str, width: float = BODY_WIDTH) -> list[float]:
+    """The widths (mm) of a table's tick columns.  All alike and each heading on one line
+    when that leaves the statement column half the table; else each column as narrow as
+    its heading on two lines, then on one word a line; the statement column keeps at least
+    STATEMENT_SHARE of the width where the headings' longest words allow it (a word is never
+    broken, so no heading prints over the next)."""
+    if not block.columns:
+        return []
+    per_char = block_pt(block, ks) * PT * BOLD_EM
+    room = width * (1 - STATEMENT_SHARE)
+    one = [len(c) * per_char + TICK_PAD for c in block.columns]
+    same = max(24.0, max(one))
+    if same * len(one) <= width / 2:
+        return [same] * len(one)
+    two = [max(18.0, _two_lines(c) * per_char + TICK_PAD) for c in block.columns]
+    word = [max(14.0, max(len(w) for w in c.split() or [""]) * per_char + TICK_PAD)
+            for c in block.columns]
+    for option in ([max(o, 18.0) for o in one], two):
+        if sum(option) <= room:
+            return option
+    if sum(word) >= room:
+        return word
+    # share what is left over the two-line widths, in proportion to what each lacks
+    spare, lack = room - sum(word), [t - w for t, w in zip(two, word)]
+    return [w + spare * d / sum(lack) for w, d in zip(word, lack)]
+
+
 def column_width(block: Block, ks: str) -> float:
-    """Width of a table's tick column: room for its heading at the small size."""
-    per_char = table_pt(ks) * PT * 0.62
-    whole = max((len(c) for c in block.columns), default=4) * per_char + 8
-    if whole <= 36:                 # the heading on one line
-        return max(24.0, whole)
-    two = max((_two_lines(c) for c in block.columns), default=4) * per_char + 8
-    return min(40.0, max(24.0, two))  # else on two lines
+    """The widest tick column (kept for callers that need one number)."""
+    return max(column_widths(block, ks), default=24.0)
 
 
 def _two_lines(text: str) -> int:
@@ -531,7 +577,20 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
     slides[0].aside = _cover_picture(slides)
     for n, slide in enumerate(slides, 1):
         slide.number = n
+        _settle(slide, ks)
     return Deck(lesson.id, lesson.title, ks, slides)
+
+
+def _settle(slide: Slide, ks: str) -> None:
+    """Sizes both writers draw at: a table's tick columns for the width it has on its
+    slide, and a hand the height its slide leaves it."""
+    width = BODY_WIDTH - (ASIDE_WIDTH + GAP if slide.aside else 0)
+    for i, block in enumerate(slide.blocks):
+        if block.kind == "table":
+            slide.blocks[i] = replace(block, widths=column_widths(block, ks, width))
+        elif block.kind == "hand":
+            others = sum(height(b, width, ks) for b in slide.blocks if b is not block)
+            slide.blocks[i] = replace(block, box=max(HAND, SPACE - others - 3))
 
 
 def _cover_picture(slides: list[Slide]) -> tuple[str, str, str] | None:
@@ -600,13 +659,15 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
     space = SPACE
     used = 0.0
     forced_title = ""
+    broken = False                 # a `::: slide` marker is waiting for its slide
     lead_in: Block | None = None
     guidance: list[str] = []
 
     def new(kind_title: str | None = None) -> Slide:
-        nonlocal current, used
+        nonlocal current, used, broken
         current = Slide("activity", kind_title or title, activity=activity.title,
-                        minutes=activity.minutes)
+                        minutes=activity.minutes, forced=broken)
+        broken = False
         if pending_notes:
             current.notes += pending_notes
             pending_notes.clear()
@@ -617,7 +678,7 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
     def width() -> float:
         return BODY_WIDTH - (ASIDE_WIDTH + GAP if current is not None and current.aside else 0)
 
-    items = list(activity.items)
+    items = _joined_lists(activity.items)
     for i, item in enumerate(items):
         if item == "notes":
             kind, paras = notes.pop(0) if notes else ("teacher", [])
@@ -640,6 +701,7 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
             continue
         if isinstance(item, str) and item.startswith("break:"):
             forced_title = item[len("break:"):]
+            broken = True
             current = None
             continue
         block: Block = item
@@ -664,6 +726,14 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
         if lead_in is not None and current is not None and current.blocks and \
                 current.blocks[-1] is lead_in and _leads(lead_in, block):
             room = SPACE - height(lead_in, BODY_WIDTH, ks)
+            if lead_in.kind == "subheading" and current.blocks == [lead_in] and \
+                    _fit(block, ks, room) is None and _fit(block, ks, SPACE) is not None:
+                # a short table or list keeps to one slide: its sub-heading ("Before we
+                # start") goes into the slide title rather than push rows over
+                current.blocks.pop()
+                if current.title == title and ":" not in title:
+                    current.title = f"{title}: {plain(lead_in.paras[0])}"
+                lead_in, room = None, None
         for piece in _pieces(block, ks, room):
             big = _big(piece)
             # stories, chats and profiles may share the slide with a picture: narrow estimate
@@ -720,6 +790,29 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
     return made
 
 
+def _joined_lists(items: list) -> list:
+    """A numbered list cut by writing spaces ("1. …  ::: lines  2. …") as one list, so it
+    is kept whole or split evenly like any list; the markers between its items (answer
+    notes, writing spaces) follow it, in order."""
+    out: list = []
+    held: list = []                  # markers after the list being joined
+    for item in items:
+        last = next((x for x in reversed(out) if isinstance(x, Block)), None)
+        if isinstance(item, str) and item in ("notes", "answer-space") and last is not None \
+                and last.kind == "numbers" and out and out[-1] is last:
+            held.append(item)
+            continue
+        if isinstance(item, Block) and item.kind == "numbers" and last is not None and \
+                out and out[-1] is last and last.kind == "numbers" and \
+                item.start == last.start + len(last.paras) and held:
+            out[-1] = replace(last, paras=last.paras + item.paras)
+            continue
+        out += held
+        held = []
+        out.append(item)
+    return out + held
+
+
 def _leads(lead: Block, block: Block) -> bool:
     """True if `lead` introduces `block` (a question before its list, a heading before
     anything), so the two share a slide."""
@@ -742,6 +835,24 @@ def _big(block: Block) -> bool:
     return block.kind in ("story", "chat", "profile", "cards", "table", "hand", "helplines")
 
 
+def _short(block: Block) -> bool:
+    """A table or list short enough to keep on one slide (FIT_ITEMS)."""
+    return block.kind in FITTING and len(block.rows if block.kind == "table" else block.paras) \
+        <= FIT_ITEMS
+
+
+def _fit(block: Block, ks: str, room: float, width: float = BODY_WIDTH) -> Block | None:
+    """A short table or list at the first fit level at which it fits room (a copy), or None."""
+    if not _short(block):
+        return None
+    for level in range(FITS + 1):
+        tried = replace(block, fit=level)
+        if tried.kind == "numbers" or block_pt(tried, ks) >= MIN_PT:
+            if height(tried, width, ks) <= room:
+                return tried
+    return None
+
+
 def _pieces(block: Block, ks: str, first_space: float | None = None) -> list[Block]:
     """A block too big for one slide, cut where it can be cut – list items, story
     paragraphs, messages, cards, table rows, helplines – into parts of even size; the first
@@ -758,6 +869,9 @@ def _pieces(block: Block, ks: str, first_space: float | None = None) -> list[Blo
                           "ticks", "text", "task", "remember"):
         return [block]
     items = getattr(block, attr)
+    fitted = _fit(block, ks, first, width)
+    if fitted is not None:
+        return [fitted]
     fits = lambda a, b, room: b - a <= most and height(_copy(block, attr, a, b, also), width, ks) <= room  # noqa: E731
     if fits(0, len(items), first):
         return [block]
