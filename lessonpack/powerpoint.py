@@ -315,7 +315,7 @@ class _Writer:
             bubble.text_frame.margin_left = bubble.text_frame.margin_right = Mm(3)
             bubble.text_frame.margin_top = bubble.text_frame.margin_bottom = Mm(1)
             self._fill(bubble.text_frame, [((said, ""),)], self.small)
-            cy += hh + 4.5
+            cy += hh + 4.0
         words = "; ".join(f"{who}: {said}" if kind in ("message", "mine") else said
                           for kind, who, said in b.entries)
         _describe(group, f"A made-up chat on {b.title}’s phone. {words}")

@@ -122,6 +122,7 @@ class Block:
     fit: int = 0                                           # tables and lists: see FITS
     widths: list[float] = field(default_factory=list)     # table: its tick columns (mm)
     box: float = 0.0                                       # hand: the height it is drawn at
+    whole: "Block | None" = field(default=None, compare=False, repr=False)  # a part's block
 
 
 @dataclass
@@ -408,7 +409,7 @@ def height(block: Block, width: float, ks: str) -> float:
         h = 8 + small * PT * LINE + 4
         for kind, _, said in block.entries:
             if kind in ("message", "mine"):
-                h += text_height(said, inner, small, ks) + MIN_PT * PT * LINE + 4.5
+                h += text_height(said, inner, small, ks) + MIN_PT * PT * LINE + 4.0
             else:
                 h += text_height(said, chat_width(width) - 12, small, ks) + 2.5
         return h
@@ -727,7 +728,8 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
                 current.blocks[-1] is lead_in and _leads(lead_in, block):
             room = SPACE - height(lead_in, BODY_WIDTH, ks)
             if lead_in.kind == "subheading" and current.blocks == [lead_in] and \
-                    _fit(block, ks, room) is None and _fit(block, ks, SPACE) is not None:
+                    _fit(block, ks, room, most=1) is None and \
+                    _fit(block, ks, SPACE) is not None:
                 # a short table or list keeps to one slide: its sub-heading ("Before we
                 # start") goes into the slide title rather than push rows over
                 current.blocks.pop()
@@ -779,7 +781,7 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
         if not slide.blocks and slide.aside:
             slide.blocks.append(Block("art", art=[slide.aside]))
             slide.aside = None
-    made = [s for s in made if s.blocks]
+    made = _merge_thin([s for s in made if s.blocks], ks)
     if pending_notes:
         (made[-1] if made else deck[-1]).notes += pending_notes
     if made:
@@ -788,6 +790,124 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
     elif guidance:
         deck[-1].notes += guidance
     return made
+
+
+THIN = 3             # lines: a slide of running text no longer than this is near-empty
+
+
+def _thin(slide: Slide, ks: str) -> bool:
+    """A near-empty slide: a lone picture, or a line or two of text (an instruction, one
+    sentence) – unless the author started it with `::: slide`."""
+    if slide.forced:
+        return False
+    if [b.kind for b in slide.blocks] == ["art"]:
+        return slide.aside is None
+    return all(b.kind in ("text", "task", "subheading") for b in slide.blocks) and \
+        sum(lines_of(plain(p), BODY_WIDTH, body_pt(ks), ks) for b in slide.blocks
+            for p in b.paras) <= THIN
+
+
+def _together(blocks: list[Block], aside, ks: str) -> list[Block] | None:
+    """blocks on one slide (beside the picture aside, if any), short tables and lists
+    refitted to the room the others leave; None if they do not fit."""
+    narrow = BODY_WIDTH - ASIDE_WIDTH - GAP
+    if sum(1 for b in blocks if _big(b)) > 1 or \
+            aside and any(b.kind in ("cards", "helplines") for b in blocks):
+        return None
+
+    def width(b: Block) -> float:   # as drawn: stories and chats too take the whole width
+        return narrow if aside else BODY_WIDTH
+
+    out = list(blocks)
+    for i, b in enumerate(blocks):
+        if _short(b):
+            others = sum(height(o, width(o), ks) for o in out if o is not b)
+            fitted = _fit(replace(b, fit=0), ks, SPACE - others, width(b))
+            if fitted is None:
+                return None
+            out[i] = fitted
+    return out if sum(height(b, width(b), ks) for b in out) <= SPACE else None
+
+
+def _merge_thin(made: list[Slide], ks: str) -> list[Slide]:
+    """A near-empty slide joins the next slide of its activity (an instruction leads what
+    follows), else the one before (a closing sentence), when the two fit on one slide; a
+    lone picture goes beside the content of the slide before or after it."""
+    i = 0
+    while i < len(made):
+        slide = made[i]
+        if not _thin(slide, ks):
+            i += 1
+            continue
+        lone = [b.kind for b in slide.blocks] == ["art"]
+        order = (i - 1, i + 1) if lone else (i + 1, i - 1)
+        for j in order:
+            if not 0 <= j < len(made) or (j > i and made[j].forced):
+                continue
+            target = made[j]
+            if lone:
+                tries = [(target.blocks, slide.blocks[0].art[0])] if target.aside is None else []
+            else:
+                blocks = slide.blocks + target.blocks if j > i else target.blocks + slide.blocks
+                tries = [(blocks, target.aside or slide.aside)]
+                if target.aside is None and slide.aside is not None:
+                    tries.append((blocks, None))   # the picture gives way to the content
+            for blocks, aside in tries:
+                together = _together(blocks, aside, ks)
+                if together is not None:
+                    break
+            else:
+                continue
+            target.blocks, target.aside = together, aside
+            if j > i:
+                target.title, target.forced = slide.title, slide.forced
+                target.notes[:0] = slide.notes
+            else:
+                target.notes += slide.notes
+            del made[i]
+            i = max(0, i - 1)
+            break
+        else:
+            if not lone and _recut(made, i, ks):
+                del made[i]
+            else:
+                i += 1
+    return made
+
+
+def _recut(made: list[Slide], i: int, ks: str) -> bool:
+    """The near-empty slide i follows a block cut over several slides (a long chat): cut
+    it again, over as many slides, so the last part leaves room for slide i's lines, and
+    put them there.  False (and nothing changed) if there is no such cut."""
+    if i == 0 or made[i - 1].aside or not made[i - 1].blocks:
+        return False
+    last = made[i - 1].blocks[-1]
+    whole = last.whole
+    if whole is None or made[i - 1].blocks != [last]:
+        return False
+    k = i - 1
+    while k > 0 and not made[k - 1].aside and made[k - 1].blocks and \
+            made[k - 1].blocks[-1].whole is whole and len(made[k].blocks) == 1:
+        k -= 1
+    lead = made[k].blocks[:-1]
+    if len(lead) > 1:
+        return False
+    # only the parts on these slides: an earlier part may share a slide with a picture
+    attr, also = _PARTS.get(whole.kind, ("paras", None))[::2]
+    joined = {name: [x for slide in made[k:i] for x in getattr(slide.blocks[-1], name)]
+              for name in (attr, also) if name}
+    whole = replace(made[k].blocks[-1], **joined)
+    whole.whole = last.whole
+    first = SPACE - sum(height(b, BODY_WIDTH, ks) for b in lead)
+    below = sum(height(b, BODY_WIDTH, ks) for b in made[i].blocks)
+    cut = _pieces(whole, ks, first, last_space=SPACE - below, parts=i - k)
+    if not cut:
+        return False
+    for slide, piece in zip(made[k:i], cut):
+        slide.blocks = slide.blocks[:-1] + [piece]
+    made[i - 1].blocks += made[i].blocks
+    made[i - 1].notes += made[i].notes
+    return True
 
 
 def _joined_lists(items: list) -> list:
@@ -841,38 +961,44 @@ def _short(block: Block) -> bool:
         <= FIT_ITEMS
 
 
-def _fit(block: Block, ks: str, room: float, width: float = BODY_WIDTH) -> Block | None:
-    """A short table or list at the first fit level at which it fits room (a copy), or None."""
+def _fit(block: Block, ks: str, room: float, width: float = BODY_WIDTH, *,
+         most: int = FITS) -> Block | None:
+    """A short table or list at the first fit level (up to `most`) at which it fits room
+    (a copy), or None."""
     if not _short(block):
         return None
-    for level in range(FITS + 1):
+    for level in range(most + 1):
         tried = replace(block, fit=level)
-        if tried.kind == "numbers" or block_pt(tried, ks) >= MIN_PT:
-            if height(tried, width, ks) <= room:
-                return tried
+        if height(tried, width, ks) <= room:
+            return tried
     return None
 
 
-def _pieces(block: Block, ks: str, first_space: float | None = None) -> list[Block]:
+def _pieces(block: Block, ks: str, first_space: float | None = None, *,
+            last_space: float | None = None, parts: int | None = None) -> list[Block]:
     """A block too big for one slide, cut where it can be cut – list items, story
     paragraphs, messages, cards, table rows, helplines – into parts of even size; the first
-    part fits first_space (room left under a lead-in), the others a whole slide."""
+    part fits first_space (room left under a lead-in), the others a whole slide.  With
+    `parts`, exactly that many parts, the last fitting last_space (room left above a line
+    that follows), or [] if there is no such cut."""
     space = SPACE
     first = space if first_space is None else first_space
     width = BODY_WIDTH - (ASIDE_WIDTH + GAP if block.kind in SHARES else 0)
-    attr, most, also = {"chat": ("entries", MAX_MESSAGES, None),
-                        "cards": ("paras", MAX_CARDS, "art"),
-                        "table": ("rows", MAX_ROWS, None),
-                        "helplines": ("helplines", MAX_HELPLINES, None)}.get(
-        block.kind, ("paras", 99, None))
+    attr, most, also = _PARTS.get(block.kind, ("paras", 99, None))
     if block.kind not in ("chat", "cards", "table", "helplines", "story", "bullets", "numbers",
                           "ticks", "text", "task", "remember"):
         return [block]
     items = getattr(block, attr)
+    fits = lambda a, b, room: b - a <= most and height(_copy(block, attr, a, b, also), width, ks) <= room  # noqa: E731
+    if parts is not None:
+        last = space if last_space is None else last_space
+        cut = _balanced(len(items), parts, lambda a, b: height(
+            _copy(block, attr, a, b, also), width, ks), lambda i, a, b: fits(
+            a, b, min(first if i == 0 else space, last if i == parts - 1 else space)))
+        return [_copy(block, attr, a, b, also) for a, b in cut] if cut else []
     fitted = _fit(block, ks, first, width)
     if fitted is not None:
         return [fitted]
-    fits = lambda a, b, room: b - a <= most and height(_copy(block, attr, a, b, also), width, ks) <= room  # noqa: E731
     if fits(0, len(items), first):
         return [block]
     # Greedy count of parts, then the same count of even parts when they fit.
@@ -893,6 +1019,11 @@ def _pieces(block: Block, ks: str, first_space: float | None = None) -> list[Blo
             if b - a > 1 and items[b - 1][0] == "time":
                 bounds[i], bounds[i + 1] = (a, b - 1), (b - 1, d)
     return [_copy(block, attr, a, b, also) for a, b in bounds]
+
+
+# what a block is cut into: (attribute, most on one slide, a parallel attribute)
+_PARTS = {"chat": ("entries", MAX_MESSAGES, None), "cards": ("paras", MAX_CARDS, "art"),
+          "table": ("rows", MAX_ROWS, None), "helplines": ("helplines", MAX_HELPLINES, None)}
 
 
 def _balanced(count: int, parts: int, size, fits) -> list[tuple[int, int]] | None:
@@ -928,6 +1059,7 @@ def _copy(block: Block, attr: str, start: int, end: int, also: str | None) -> Bl
     import copy
 
     piece = copy.copy(block)
+    piece.whole = block.whole or block
     setattr(piece, attr, getattr(block, attr)[start:end])
     if also:
         setattr(piece, also, getattr(block, also)[start:end])
