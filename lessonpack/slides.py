@@ -802,9 +802,10 @@ def _thin(slide: Slide, ks: str) -> bool:
         return False
     if [b.kind for b in slide.blocks] == ["art"]:
         return slide.aside is None
+    # beside a picture, a line or two (the picture may give way to what follows)
     return all(b.kind in ("text", "task", "subheading") for b in slide.blocks) and \
         sum(lines_of(plain(p), BODY_WIDTH, body_pt(ks), ks) for b in slide.blocks
-            for p in b.paras) <= THIN
+            for p in b.paras) <= THIN - (1 if slide.aside else 0)
 
 
 def _together(blocks: list[Block], aside, ks: str) -> list[Block] | None:
