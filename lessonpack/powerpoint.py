@@ -167,12 +167,21 @@ class _Writer:
                 groups[-1].append(block)
             else:
                 groups.append([block])
+        def needs(group: list[Block]) -> float:
+            if group[0].kind in TEXTY:
+                return sum(geo.height(b, width, self.ks) for b in group)
+            w = geo.BODY_WIDTH if geo._big(group[0]) and not record.aside else width
+            return geo.height(group[0], w, self.ks)
+
         for i, group in enumerate(groups):
             last = i == len(groups) - 1
             if group[0].kind in TEXTY:
-                estimate = sum(geo.height(b, width, self.ks) for b in group)
-                # room for one more line than estimated: fonts differ from machine to machine
-                h = bottom - y if last else estimate + self.body * geo.PT * geo.LINE
+                estimate = needs(group)
+                # room for one more line than estimated, if the blocks below leave it:
+                # fonts differ from machine to machine
+                below = sum(needs(g) for g in groups[i + 1:])
+                h = bottom - y if last else \
+                    max(estimate, min(estimate + self.body * geo.PT * geo.LINE, bottom - y - below))
                 self._text_run(slide, group, geo.MARGIN, y, width, h)
                 y += h
             else:
@@ -265,7 +274,7 @@ class _Writer:
     def _hand(self, slide, b: Block, x, y, w, h) -> None:
         """The worksheet's hand drawing (art:hand) on the right of a dashed card that holds
         the title and the instruction."""
-        art_h = (b.box or h) - 12
+        art_h = h - 3 - 10                            # the card less its padding
         art_w = art_h * 0.97 if b.art else 0.0        # hand.svg is 300 × 310
         shape = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(x), Mm(y), Mm(w), Mm(h - 3))
         shape.adjustments[0] = 0.06
