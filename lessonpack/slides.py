@@ -521,11 +521,6 @@ def _two(text: str, fit) -> float:
                 for i in range(1, len(words))), default=fit(text))
 
 
-def column_width(block: Block, ks: str) -> float:
-    """The widest tick column (kept for callers that need one number)."""
-    return max(column_widths(block, ks), default=24.0)
-
-
 # --- building the deck ------------------------------------------------------------------------
 
 @dataclass
@@ -832,23 +827,20 @@ def _thin(slide: Slide, ks: str) -> bool:
 def _together(blocks: list[Block], aside, ks: str) -> list[Block] | None:
     """blocks on one slide (beside the picture aside, if any), short tables and lists
     refitted to the room the others leave; None if they do not fit."""
-    narrow = BODY_WIDTH - ASIDE_WIDTH - GAP
     if sum(1 for b in blocks if _big(b)) > 1 or \
-            aside and any(b.kind in ("cards", "helplines") for b in blocks):
+            aside and any(b.kind in ("cards", "helplines", "hand") for b in blocks):
         return None
-
-    def width(b: Block) -> float:   # as drawn: stories and chats too take the whole width
-        return narrow if aside else BODY_WIDTH
-
+    # as drawn: without a picture, stories and chats too take the whole width
+    width = BODY_WIDTH - (ASIDE_WIDTH + GAP if aside else 0)
     out = list(blocks)
     for i, b in enumerate(blocks):
         if _short(b):
-            others = sum(height(o, width(o), ks) for o in out if o is not b)
-            fitted = _fit(replace(b, fit=0), ks, SPACE - others, width(b))
+            others = sum(height(o, width, ks) for o in out if o is not b)
+            fitted = _fit(replace(b, fit=0), ks, SPACE - others, width)
             if fitted is None:
                 return None
             out[i] = fitted
-    return out if sum(height(b, width(b), ks) for b in out) <= SPACE else None
+    return out if sum(height(b, width, ks) for b in out) <= SPACE else None
 
 
 def _merge_thin(made: list[Slide], ks: str) -> list[Slide]:
@@ -915,7 +907,7 @@ def _recut(made: list[Slide], i: int, ks: str) -> bool:
     if len(lead) > 1:
         return False
     # only the parts on these slides: an earlier part may share a slide with a picture
-    attr, also = _PARTS.get(whole.kind, ("paras", None))[::2]
+    attr, _, also = _PARTS.get(whole.kind, ("paras", 99, None))
     joined = {name: [x for slide in made[k:i] for x in getattr(slide.blocks[-1], name)]
               for name in (attr, also) if name}
     whole = replace(made[k].blocks[-1], **joined)
@@ -923,7 +915,8 @@ def _recut(made: list[Slide], i: int, ks: str) -> bool:
     first = SPACE - sum(height(b, BODY_WIDTH, ks) for b in lead)
     below = sum(height(b, BODY_WIDTH, ks) for b in made[i].blocks)
     cut = _pieces(whole, ks, first, last_space=SPACE - below, parts=i - k)
-    if not cut:
+    width = BODY_WIDTH - (ASIDE_WIDTH + GAP if whole.kind in SHARES else 0)
+    if not cut or height(cut[-1], width, ks) + below > SPACE:   # a chat's time line moved
         return False
     for slide, piece in zip(made[k:i], cut):
         slide.blocks = slide.blocks[:-1] + [piece]
