@@ -808,7 +808,7 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
     return made
 
 
-THIN = 3             # lines: a slide of running text no longer than this is near-empty
+THIN = 4             # lines: a slide of running text no longer than this is near-empty
 
 
 def _thin(slide: Slide, ks: str) -> bool:
@@ -821,7 +821,7 @@ def _thin(slide: Slide, ks: str) -> bool:
     # beside a picture, a line or two (the picture may give way to what follows)
     return all(b.kind in ("text", "task", "subheading") for b in slide.blocks) and \
         sum(lines_of(plain(p), BODY_WIDTH, body_pt(ks), ks) for b in slide.blocks
-            for p in b.paras) <= THIN - (1 if slide.aside else 0)
+            for p in b.paras) <= THIN - (2 if slide.aside else 0)
 
 
 def _together(blocks: list[Block], aside, ks: str) -> list[Block] | None:
