@@ -169,12 +169,11 @@ def compose(job: Job, inputs: Inputs, templates, *, starts: list[int] | None = N
     )
     template = TEMPLATE_OF[job.kind]
     if deck is not None:
-        from .slides import cards_per_row, column_width, title_pt
+        from .slides import block_pt, cards_per_row, title_pt
 
         context = dict(common, doc=doc, deck=deck, lesson=sections[0]["lesson"],
                        cards_per_row=lambda n: cards_per_row(n, deck.key_stage),
-                       # the cell content: the width less its padding and border
-                       column_width=lambda block: round(column_width(block, deck.key_stage) - 6.4, 1),
+                       block_pt=lambda block: block_pt(block, deck.key_stage),
                        title_pt=lambda text: title_pt(deck.key_stage, text))
     elif job.kind in ("pack", "worksheets"):
         context = dict(common, doc=doc, sections=sections, title=title,

@@ -167,12 +167,21 @@ class _Writer:
                 groups[-1].append(block)
             else:
                 groups.append([block])
+        def needs(group: list[Block]) -> float:
+            if group[0].kind in TEXTY:
+                return sum(geo.height(b, width, self.ks) for b in group)
+            w = geo.BODY_WIDTH if geo._big(group[0]) and not record.aside else width
+            return geo.height(group[0], w, self.ks)
+
         for i, group in enumerate(groups):
             last = i == len(groups) - 1
             if group[0].kind in TEXTY:
-                estimate = sum(geo.height(b, width, self.ks) for b in group)
-                # room for one more line than estimated: fonts differ from machine to machine
-                h = bottom - y if last else estimate + self.body * geo.PT * geo.LINE
+                estimate = needs(group)
+                # room for one more line than estimated, if the blocks below leave it:
+                # fonts differ from machine to machine
+                below = sum(needs(g) for g in groups[i + 1:])
+                h = bottom - y if last else \
+                    max(estimate, min(estimate + self.body * geo.PT * geo.LINE, bottom - y - below))
                 self._text_run(slide, group, geo.MARGIN, y, width, h)
                 y += h
             else:
@@ -201,17 +210,20 @@ class _Writer:
                 p.space_after = Pt(self.body * 0.35)
                 bold = block.kind in ("task", "subheading")
                 colour = self.accent_ink if block.kind == "subheading" else INK
+                size = geo.block_pt(block, self.ks) if block.kind in geo.FITTING else self.body
+                if block.fit:
+                    p.space_after = Pt(size * 0.1)
                 if block.kind in ("bullets", "ticks"):
-                    _bullet(p, block.kind, self.body)
+                    _bullet(p, block.kind, size)
                 elif block.kind == "numbers":
                     _hanging(p)
-                    self._run(p, f"{block.start + n}.\t", self.body, bold=True,
+                    self._run(p, f"{block.start + n}.\t", size, bold=True,
                               colour=self.accent_ink)
                 for text, style in para:
                     if text == "\n":
                         p.add_line_break()
                         continue
-                    self._run(p, text, self.body, bold=bold or "b" in style,
+                    self._run(p, text, size, bold=bold or "b" in style,
                               italic="i" in style, colour=colour)
 
     # --- blocks --------------------------------------------------------------------------
@@ -225,9 +237,12 @@ class _Writer:
                        colour=self.accent_ink if kind == "subheading" else INK)
         elif kind in ("bullets", "numbers", "ticks"):
             box = slide.shapes.add_textbox(Mm(x), Mm(y), Mm(w), Mm(h))
-            self._fill(box.text_frame, b.paras, self.body, bullet=kind, start=b.start)
-        elif kind in ("story", "remember", "hand"):
+            self._fill(box.text_frame, b.paras, geo.block_pt(b, self.ks), bullet=kind,
+                       start=b.start)
+        elif kind in ("story", "remember"):
             self._card(slide, b, x, y, w, h)
+        elif kind == "hand":
+            self._hand(slide, b, x, y, w, h)
         elif kind == "chat":
             self._chat(slide, b, x, y, w)
         elif kind == "profile":
@@ -255,6 +270,22 @@ class _Writer:
                    first_colour=self.accent_ink if b.title else None)
         if b.art:
             self._art(slide, b.art[0], x + w - art_w - 6, y + 4, art_w, h - 11)
+
+    def _hand(self, slide, b: Block, x, y, w, h) -> None:
+        """The worksheet's hand drawing (art:hand) on the right of a dashed card that holds
+        the title and the instruction."""
+        art_h = h - 3 - 10                            # the card less its padding
+        art_w = art_h * 0.97 if b.art else 0.0        # hand.svg is 300 × 310
+        shape = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(x), Mm(y), Mm(w), Mm(h - 3))
+        shape.adjustments[0] = 0.06
+        self._solid(shape, WHITE, line=self.accent, dash=True)
+        tf = shape.text_frame
+        tf.margin_left, tf.margin_top = Mm(7), Mm(5)
+        tf.margin_right = Mm(7 + (art_w + 6 if art_w else 0))
+        self._fill(tf, [((b.title, "b"),)] + list(b.paras), self.body, anchor=MSO_ANCHOR.TOP,
+                   first_colour=self.accent_ink)
+        if b.art:
+            self._art(slide, b.art[0], x + w - art_w - 7, y + 5, art_w, art_h)
 
     def _chat(self, slide, b: Block, x, y, w) -> None:
         pw = geo.chat_width(w)
@@ -293,7 +324,7 @@ class _Writer:
             bubble.text_frame.margin_left = bubble.text_frame.margin_right = Mm(3)
             bubble.text_frame.margin_top = bubble.text_frame.margin_bottom = Mm(1)
             self._fill(bubble.text_frame, [((said, ""),)], self.small)
-            cy += hh + 4.5
+            cy += hh + 4.0
         words = "; ".join(f"{who}: {said}" if kind in ("message", "mine") else said
                           for kind, who, said in b.entries)
         _describe(group, f"A made-up chat on {b.title}’s phone. {words}")
@@ -341,28 +372,36 @@ class _Writer:
             cy += rh + geo.GAP
 
     def _table(self, slide, b: Block, x, y, w) -> None:
-        col_w = geo.column_width(b, self.ks)
+        widths = b.widths or geo.column_widths(b, self.ks, w)
+        size = geo.block_pt(b, self.ks)
         rows, cols = len(b.rows) + 1, len(b.columns) + 1
         h = geo.height(b, w, self.ks) - 3
         frame = slide.shapes.add_table(rows, cols, Mm(x), Mm(y), Mm(w), Mm(h))
         table = frame.table
         table.first_row, table.horz_banding = True, False
         frame._element.graphic.graphicData.tbl.tblPr.find(qn("a:tableStyleId")).text = TABLE_GRID
-        table.columns[0].width = Mm(w - col_w * len(b.columns))
-        for c in range(1, cols):
+        table.columns[0].width = Mm(w - sum(widths))
+        for c, col_w in enumerate(widths, 1):
             table.columns[c].width = Mm(col_w)
         head = [b.head, *b.columns]
         for c, text in enumerate(head):
             cell = table.cell(0, c)
             cell.fill.solid()
             cell.fill.fore_color.rgb = self.tint
-            self._fill(cell.text_frame, [((text, "b"),)], self.table,
+            self._fill(cell.text_frame, [((text, "b"),)], size,
                        align=PP_ALIGN.LEFT if c == 0 else PP_ALIGN.CENTER)
         for r, row in enumerate(b.rows, 1):
-            self._fill(table.cell(r, 0).text_frame, [row], self.table)
+            self._fill(table.cell(r, 0).text_frame, [row], size)
             for c in range(1, cols):
-                self._fill(table.cell(r, c).text_frame, [(("□", ""),)], self.table,
+                self._fill(table.cell(r, c).text_frame, [(("□", ""),)], size,
                            align=PP_ALIGN.CENTER)
+        for r in range(rows):
+            for c in range(cols):
+                cell = table.cell(r, c)
+                if c:                  # narrow tick columns: their heading keeps its words
+                    cell.margin_left = cell.margin_right = Mm(geo.TICK_PAD / 2)
+                if b.fit:              # a short table kept to one slide: tighter rows
+                    cell.margin_top = cell.margin_bottom = Mm(0.5)
         _describe(frame, f"Table: {b.head} and " + ", ".join(b.columns))
 
     def _helplines(self, slide, b: Block, x, y, w) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .timings import split_minutes
 
@@ -54,6 +54,14 @@ MAX_CARDS = 6
 MAX_MESSAGES = 8
 MAX_ROWS = 8
 MAX_HELPLINES = 3
+# A table or list this short stays on one slide: tighter spacing, then (tables) without
+# the sub-heading above it, then smaller type (never below MIN_PT) before it is split.
+FIT_ITEMS = 8                      # rows or items (MAX_ROWS)
+FITS = 3                           # fit levels: 0 as designed, 1 tight, 2 and 3 smaller type
+FITTING = ("table", "ticks", "bullets", "numbers")
+STATEMENT_SHARE = 0.4              # a table's first column keeps at least this share
+HAND = 58.0                        # the least height of a hand (mm), drawing and all
+TICK_PAD = 3.0                     # a tick column's side padding, both sides together
 
 
 def body_pt(key_stage: str) -> int:
@@ -67,6 +75,12 @@ def small_pt(key_stage: str) -> int:
 def table_pt(key_stage: str) -> int:
     """Tables and cards: smaller than running text, never below MIN_PT."""
     return max(MIN_PT, body_pt(key_stage) - 4)
+
+
+def block_pt(block: "Block", key_stage: str) -> int:
+    """The type size of a table or list, smaller at fit levels 2 and 3 (never below MIN_PT)."""
+    base = table_pt(key_stage) if block.kind == "table" else body_pt(key_stage)
+    return max(MIN_PT, base - 2 * max(0, block.fit - 1))
 
 
 def title_pt(key_stage: str, title: str) -> int:
@@ -105,6 +119,10 @@ class Block:
     baseline: bool = False                                 # the lesson's baseline table
     large: bool = False                                    # helplines: few, so shown bigger
     start: int = 1                                         # first number of a numbered list
+    fit: int = 0                                           # tables and lists: see FITS
+    widths: list[float] = field(default_factory=list)     # table: its tick columns (mm)
+    box: float = 0.0                                       # hand: the height it is drawn at
+    whole: "Block | None" = field(default=None, compare=False, repr=False)  # a part's block
 
 
 @dataclass
@@ -120,6 +138,7 @@ class Slide:
     activity: str | None = None    # the activity heading (without minutes) it belongs to
     minutes: int | None = None
     number: int = 0
+    forced: bool = False           # started by the author's `::: slide`: never merged away
 
     def text(self) -> str:
         """Every word shown on the slide, for the checks and the tests."""
@@ -316,7 +335,8 @@ def blocks_of(el: etree.Element) -> list[Block | str]:
         title = next((plain(text_of(p)) for p in el.iter("p") if "card-title" in _classes(p)
                       or "hand-title" in _classes(p)), "My trusted adults")
         hint = next((text_of(p) for p in el.iter("p") if "hint" in _classes(p)), ())
-        return [Block("hand", title=title, paras=[hint] if hint else [])]
+        drawing = [_art_of(img) for img in el.iter("img")][:1]   # art:hand, as on paper
+        return [Block("hand", title=title, paras=[hint] if hint else [], art=drawing)]
     if "remember" in cls:
         return [Block("remember", paras=[text_of(p) for p in el if plain(text_of(p)).strip()])]
     # div.student and any other wrapper: its children, in order
@@ -377,7 +397,8 @@ def height(block: Block, width: float, ks: str) -> float:
     if block.kind in ("text", "task", "subheading"):
         return sum(text_height(plain(p), width, body, ks) for p in block.paras) + 3
     if block.kind in ("bullets", "numbers", "ticks"):
-        return sum(text_height(plain(p), width - 10, body, ks) + 2 for p in block.paras) + 2
+        size, gap = block_pt(block, ks), (2 if not block.fit else 0.5)
+        return sum(text_height(plain(p), width - 10, size, ks) + gap for p in block.paras) + 2
     if block.kind in ("story", "remember"):
         inner = width - 12 - (45 if block.art else 0)
         h = sum(text_height(plain(p), inner, body, ks) + 2 for p in block.paras)
@@ -388,7 +409,7 @@ def height(block: Block, width: float, ks: str) -> float:
         h = 8 + small * PT * LINE + 4
         for kind, _, said in block.entries:
             if kind in ("message", "mine"):
-                h += text_height(said, inner, small, ks) + MIN_PT * PT * LINE + 4.5
+                h += text_height(said, inner, small, ks) + MIN_PT * PT * LINE + 4.0
             else:
                 h += text_height(said, chat_width(width) - 12, small, ks) + 2.5
         return h
@@ -402,15 +423,18 @@ def height(block: Block, width: float, ks: str) -> float:
                    * table_pt(ks) * PT * TABLE_LINE + 10 + GAP
                    for row in rows)
     if block.kind == "table":
-        first = width - len(block.columns) * column_width(block, ks)
-        size = table_pt(ks)
+        widths = column_widths(block, ks, width)
+        first = width - sum(widths)
+        size = block_pt(block, ks)
         row = size * PT * TABLE_LINE
-        col = column_width(block, ks)
-        head = max((lines_of(c, col - 6, size, ks, em=BOLD_EM) for c in block.columns), default=1)
-        return head * row + 4 + sum(lines_of(plain(r), first - 6, size, ks, em=TABLE_EM) * row + 3
-                             for r in block.rows) + 3
+        pad = 3 if not block.fit else 1.4            # cell padding and rule, per row
+        head = max([head_lines(c, w, size) for c, w in zip(block.columns, widths)] +
+                   [lines_of(block.head, first - 6, size, ks, em=BOLD_EM)])
+        return head * row + pad + 1 + sum(
+            lines_of(plain(r), first - 6, size, ks, em=TABLE_EM) * row + pad
+            for r in block.rows) + 3
     if block.kind == "hand":
-        return 60.0
+        return (block.box or HAND) + 3
     if block.kind == "art":
         return 55.0
     if block.kind == "helplines":
@@ -441,21 +465,60 @@ def cards_per_row(n: int, ks: str = "") -> int:
     return 2 if n in (2, 4) or ks in ("ks1", "ks2") else 3
 
 
-def column_width(block: Block, ks: str) -> float:
-    """Width of a table's tick column: room for its heading at the small size."""
-    per_char = table_pt(ks) * PT * 0.62
-    whole = max((len(c) for c in block.columns), default=4) * per_char + 8
-    if whole <= 36:                 # the heading on one line
-        return max(24.0, whole)
-    two = max((_two_lines(c) for c in block.columns), default=4) * per_char + 8
-    return min(40.0, max(24.0, two))  # else on two lines
+def _bold_width(text: str, pt: float) -> float:
+    """The width (mm) of a line of bold heading text: narrow letters, wide letters and
+    capitals measured apart, 10% to spare (Open Sans and Andika Bold, checked)."""
+    ems = sum(0.27 if c == " " else 0.33 if c in "iljtfrI'.,:;!|" else
+              0.86 if c in "mwMW" else 0.7 if c.isupper() else 0.6 for c in text)
+    return ems * 1.1 * pt * PT
 
 
-def _two_lines(text: str) -> int:
-    """Characters in the longer line of text broken into two balanced lines."""
+def head_lines(text: str, width: float, pt: float) -> int:
+    """Lines a tick column's heading takes in a column of width mm (words never broken)."""
+    lines, line = 1, ""
+    for word in text.split():
+        if line and _bold_width(f"{line} {word}", pt) > width - TICK_PAD:
+            lines, line = lines + 1, word
+        else:
+            line = f"{line} {word}".strip()
+    return lines
+
+
+def column_widths(block: Block, ks: str, width: float = BODY_WIDTH) -> list[float]:
+    """The widths (mm) of a table's tick columns.  All alike and each heading on one line
+    when that leaves the statement column half the table; else each column as narrow as
+    its heading on one line, then on two, then one word a line, while the statement column
+    keeps at least STATEMENT_SHARE of the width; a word is never broken, so no heading
+    prints over the next."""
+    if not block.columns:
+        return []
+    pt = block_pt(block, ks)
+    room = width * (1 - STATEMENT_SHARE)
+
+    def fit(text: str) -> float:
+        return _bold_width(text, pt) + TICK_PAD
+
+    one = [fit(c) for c in block.columns]
+    same = max(24.0, max(one))
+    if same * len(one) <= width / 2:
+        return [same] * len(one)
+    two = [max(18.0, _two(c, fit)) for c in block.columns]
+    word = [max(14.0, max(fit(w) for w in c.split() or [""])) for c in block.columns]
+    for option in ([max(o, 18.0) for o in one], two):
+        if sum(option) <= room:
+            return option
+    if sum(word) >= room:
+        return word
+    # share what is left over the two-line widths, in proportion to what each lacks
+    spare, lack = room - sum(word), [t - w for t, w in zip(two, word)]
+    return [w + spare * d / sum(lack) for w, d in zip(word, lack)] if sum(lack) else word
+
+
+def _two(text: str, fit) -> float:
+    """The width a heading needs on two balanced lines."""
     words = text.split()
-    return min((max(len(" ".join(words[:i])), len(" ".join(words[i:])))
-                for i in range(1, len(words))), default=len(text))
+    return min((max(fit(" ".join(words[:i])), fit(" ".join(words[i:])))
+                for i in range(1, len(words))), default=fit(text))
 
 
 # --- building the deck ------------------------------------------------------------------------
@@ -531,7 +594,20 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
     slides[0].aside = _cover_picture(slides)
     for n, slide in enumerate(slides, 1):
         slide.number = n
+        _settle(slide, ks)
     return Deck(lesson.id, lesson.title, ks, slides)
+
+
+def _settle(slide: Slide, ks: str) -> None:
+    """Sizes both writers draw at: a table's tick columns for the width it has on its
+    slide, and a hand the height its slide leaves it."""
+    width = BODY_WIDTH - (ASIDE_WIDTH + GAP if slide.aside else 0)
+    for i, block in enumerate(slide.blocks):
+        if block.kind == "table":
+            slide.blocks[i] = replace(block, widths=column_widths(block, ks, width))
+        elif block.kind == "hand":
+            others = sum(height(b, width, ks) for b in slide.blocks if b is not block)
+            slide.blocks[i] = replace(block, box=max(HAND, SPACE - others - 3))
 
 
 def _cover_picture(slides: list[Slide]) -> tuple[str, str, str] | None:
@@ -600,13 +676,15 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
     space = SPACE
     used = 0.0
     forced_title = ""
+    broken = False                 # a `::: slide` marker is waiting for its slide
     lead_in: Block | None = None
     guidance: list[str] = []
 
     def new(kind_title: str | None = None) -> Slide:
-        nonlocal current, used
+        nonlocal current, used, broken
         current = Slide("activity", kind_title or title, activity=activity.title,
-                        minutes=activity.minutes)
+                        minutes=activity.minutes, forced=broken)
+        broken = False
         if pending_notes:
             current.notes += pending_notes
             pending_notes.clear()
@@ -617,7 +695,7 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
     def width() -> float:
         return BODY_WIDTH - (ASIDE_WIDTH + GAP if current is not None and current.aside else 0)
 
-    items = list(activity.items)
+    items = _joined_lists(activity.items)
     for i, item in enumerate(items):
         if item == "notes":
             kind, paras = notes.pop(0) if notes else ("teacher", [])
@@ -640,6 +718,7 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
             continue
         if isinstance(item, str) and item.startswith("break:"):
             forced_title = item[len("break:"):]
+            broken = True
             current = None
             continue
         block: Block = item
@@ -664,6 +743,15 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
         if lead_in is not None and current is not None and current.blocks and \
                 current.blocks[-1] is lead_in and _leads(lead_in, block):
             room = SPACE - height(lead_in, BODY_WIDTH, ks)
+            if lead_in.kind == "subheading" and current.blocks == [lead_in] and \
+                    _fit(block, ks, room, most=1) is None and \
+                    _fit(block, ks, SPACE) is not None:
+                # a short table or list keeps to one slide: its sub-heading ("Before we
+                # start") goes into the slide title rather than push rows over
+                current.blocks.pop()
+                if current.title == title and ":" not in title:
+                    current.title = f"{title}: {plain(lead_in.paras[0])}"
+                lead_in, room = None, None
         for piece in _pieces(block, ks, room):
             big = _big(piece)
             # stories, chats and profiles may share the slide with a picture: narrow estimate
@@ -709,7 +797,7 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
         if not slide.blocks and slide.aside:
             slide.blocks.append(Block("art", art=[slide.aside]))
             slide.aside = None
-    made = [s for s in made if s.blocks]
+    made = _merge_thin([s for s in made if s.blocks], ks)
     if pending_notes:
         (made[-1] if made else deck[-1]).notes += pending_notes
     if made:
@@ -718,6 +806,146 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
     elif guidance:
         deck[-1].notes += guidance
     return made
+
+
+THIN = 4             # lines: a slide of running text no longer than this is near-empty
+
+
+def _thin(slide: Slide, ks: str) -> bool:
+    """A near-empty slide: a lone picture, or a line or two of text (an instruction, one
+    sentence) – unless the author started it with `::: slide`."""
+    if slide.forced:
+        return False
+    if [b.kind for b in slide.blocks] == ["art"]:
+        return slide.aside is None
+    # beside a picture, a line or two (the picture may give way to what follows)
+    return all(b.kind in ("text", "task", "subheading") for b in slide.blocks) and \
+        sum(lines_of(plain(p), BODY_WIDTH, body_pt(ks), ks) for b in slide.blocks
+            for p in b.paras) <= THIN - (2 if slide.aside else 0)
+
+
+def _together(blocks: list[Block], aside, ks: str) -> list[Block] | None:
+    """blocks on one slide (beside the picture aside, if any), short tables and lists
+    refitted to the room the others leave; None if they do not fit."""
+    if sum(1 for b in blocks if _big(b)) > 1 or \
+            aside and any(b.kind in ("cards", "helplines", "hand") for b in blocks):
+        return None
+    # as drawn: without a picture, stories and chats too take the whole width
+    width = BODY_WIDTH - (ASIDE_WIDTH + GAP if aside else 0)
+    out = list(blocks)
+    for i, b in enumerate(blocks):
+        if _short(b):
+            others = sum(height(o, width, ks) for o in out if o is not b)
+            fitted = _fit(replace(b, fit=0), ks, SPACE - others, width)
+            if fitted is None:
+                return None
+            out[i] = fitted
+    return out if sum(height(b, width, ks) for b in out) <= SPACE else None
+
+
+def _merge_thin(made: list[Slide], ks: str) -> list[Slide]:
+    """A near-empty slide joins the next slide of its activity (an instruction leads what
+    follows), else the one before (a closing sentence), when the two fit on one slide; a
+    lone picture goes beside the content of the slide before or after it."""
+    i = 0
+    while i < len(made):
+        slide = made[i]
+        if not _thin(slide, ks):
+            i += 1
+            continue
+        lone = [b.kind for b in slide.blocks] == ["art"]
+        order = (i - 1, i + 1) if lone else (i + 1, i - 1)
+        for j in order:
+            if not 0 <= j < len(made) or (j > i and made[j].forced):
+                continue
+            target = made[j]
+            if lone:
+                tries = [(target.blocks, slide.blocks[0].art[0])] if target.aside is None else []
+            else:
+                blocks = slide.blocks + target.blocks if j > i else target.blocks + slide.blocks
+                tries = [(blocks, target.aside or slide.aside)]
+                if target.aside is None and slide.aside is not None:
+                    tries.append((blocks, None))   # the picture gives way to the content
+            for blocks, aside in tries:
+                together = _together(blocks, aside, ks)
+                if together is not None:
+                    break
+            else:
+                continue
+            target.blocks, target.aside = together, aside
+            if j > i:
+                target.title, target.forced = slide.title, slide.forced
+                target.notes[:0] = slide.notes
+            else:
+                target.notes += slide.notes
+            del made[i]
+            i = max(0, i - 1)
+            break
+        else:
+            if not lone and _recut(made, i, ks):
+                del made[i]
+            else:
+                i += 1
+    return made
+
+
+def _recut(made: list[Slide], i: int, ks: str) -> bool:
+    """The near-empty slide i follows a block cut over several slides (a long chat): cut
+    it again, over as many slides, so the last part leaves room for slide i's lines, and
+    put them there.  False (and nothing changed) if there is no such cut."""
+    if i == 0 or made[i - 1].aside or not made[i - 1].blocks:
+        return False
+    last = made[i - 1].blocks[-1]
+    whole = last.whole
+    if whole is None or made[i - 1].blocks != [last]:
+        return False
+    k = i - 1
+    while k > 0 and not made[k - 1].aside and made[k - 1].blocks and \
+            made[k - 1].blocks[-1].whole is whole and len(made[k].blocks) == 1:
+        k -= 1
+    lead = made[k].blocks[:-1]
+    if len(lead) > 1:
+        return False
+    # only the parts on these slides: an earlier part may share a slide with a picture
+    attr, _, also = _PARTS.get(whole.kind, ("paras", 99, None))
+    joined = {name: [x for slide in made[k:i] for x in getattr(slide.blocks[-1], name)]
+              for name in (attr, also) if name}
+    whole = replace(made[k].blocks[-1], **joined)
+    whole.whole = last.whole
+    first = SPACE - sum(height(b, BODY_WIDTH, ks) for b in lead)
+    below = sum(height(b, BODY_WIDTH, ks) for b in made[i].blocks)
+    cut = _pieces(whole, ks, first, last_space=SPACE - below, parts=i - k)
+    width = BODY_WIDTH - (ASIDE_WIDTH + GAP if whole.kind in SHARES else 0)
+    if not cut or height(cut[-1], width, ks) + below > SPACE:   # a chat's time line moved
+        return False
+    for slide, piece in zip(made[k:i], cut):
+        slide.blocks = slide.blocks[:-1] + [piece]
+    made[i - 1].blocks += made[i].blocks
+    made[i - 1].notes += made[i].notes
+    return True
+
+
+def _joined_lists(items: list) -> list:
+    """A numbered list cut by writing spaces ("1. …  ::: lines  2. …") as one list, so it
+    is kept whole or split evenly like any list; the markers between its items (answer
+    notes, writing spaces) follow it, in order."""
+    out: list = []
+    held: list = []                  # markers after the list being joined
+    for item in items:
+        last = next((x for x in reversed(out) if isinstance(x, Block)), None)
+        if isinstance(item, str) and item in ("notes", "answer-space") and last is not None \
+                and last.kind == "numbers" and out and out[-1] is last:
+            held.append(item)
+            continue
+        if isinstance(item, Block) and item.kind == "numbers" and last is not None and \
+                out and out[-1] is last and last.kind == "numbers" and \
+                item.start == last.start + len(last.paras) and held:
+            out[-1] = replace(last, paras=last.paras + item.paras)
+            continue
+        out += held
+        held = []
+        out.append(item)
+    return out + held
 
 
 def _leads(lead: Block, block: Block) -> bool:
@@ -742,23 +970,50 @@ def _big(block: Block) -> bool:
     return block.kind in ("story", "chat", "profile", "cards", "table", "hand", "helplines")
 
 
-def _pieces(block: Block, ks: str, first_space: float | None = None) -> list[Block]:
+def _short(block: Block) -> bool:
+    """A table or list short enough to keep on one slide (FIT_ITEMS)."""
+    return block.kind in FITTING and len(block.rows if block.kind == "table" else block.paras) \
+        <= FIT_ITEMS
+
+
+def _fit(block: Block, ks: str, room: float, width: float = BODY_WIDTH, *,
+         most: int = FITS) -> Block | None:
+    """A short table or list at the first fit level (up to `most`) at which it fits room
+    (a copy), or None."""
+    if not _short(block):
+        return None
+    for level in range(most + 1):
+        tried = replace(block, fit=level)
+        if height(tried, width, ks) <= room:
+            return tried
+    return None
+
+
+def _pieces(block: Block, ks: str, first_space: float | None = None, *,
+            last_space: float | None = None, parts: int | None = None) -> list[Block]:
     """A block too big for one slide, cut where it can be cut – list items, story
     paragraphs, messages, cards, table rows, helplines – into parts of even size; the first
-    part fits first_space (room left under a lead-in), the others a whole slide."""
+    part fits first_space (room left under a lead-in), the others a whole slide.  With
+    `parts`, exactly that many parts, the last fitting last_space (room left above a line
+    that follows), or [] if there is no such cut."""
     space = SPACE
     first = space if first_space is None else first_space
     width = BODY_WIDTH - (ASIDE_WIDTH + GAP if block.kind in SHARES else 0)
-    attr, most, also = {"chat": ("entries", MAX_MESSAGES, None),
-                        "cards": ("paras", MAX_CARDS, "art"),
-                        "table": ("rows", MAX_ROWS, None),
-                        "helplines": ("helplines", MAX_HELPLINES, None)}.get(
-        block.kind, ("paras", 99, None))
+    attr, most, also = _PARTS.get(block.kind, ("paras", 99, None))
     if block.kind not in ("chat", "cards", "table", "helplines", "story", "bullets", "numbers",
                           "ticks", "text", "task", "remember"):
         return [block]
     items = getattr(block, attr)
     fits = lambda a, b, room: b - a <= most and height(_copy(block, attr, a, b, also), width, ks) <= room  # noqa: E731
+    if parts is not None:
+        last = space if last_space is None else last_space
+        cut = _balanced(len(items), parts, lambda a, b: height(
+            _copy(block, attr, a, b, also), width, ks), lambda i, a, b: fits(
+            a, b, min(first if i == 0 else space, last if i == parts - 1 else space)))
+        return [_copy(block, attr, a, b, also) for a, b in cut] if cut else []
+    fitted = _fit(block, ks, first, width)
+    if fitted is not None:
+        return [fitted]
     if fits(0, len(items), first):
         return [block]
     # Greedy count of parts, then the same count of even parts when they fit.
@@ -779,6 +1034,11 @@ def _pieces(block: Block, ks: str, first_space: float | None = None) -> list[Blo
             if b - a > 1 and items[b - 1][0] == "time":
                 bounds[i], bounds[i + 1] = (a, b - 1), (b - 1, d)
     return [_copy(block, attr, a, b, also) for a, b in bounds]
+
+
+# what a block is cut into: (attribute, most on one slide, a parallel attribute)
+_PARTS = {"chat": ("entries", MAX_MESSAGES, None), "cards": ("paras", MAX_CARDS, "art"),
+          "table": ("rows", MAX_ROWS, None), "helplines": ("helplines", MAX_HELPLINES, None)}
 
 
 def _balanced(count: int, parts: int, size, fits) -> list[tuple[int, int]] | None:
@@ -814,6 +1074,7 @@ def _copy(block: Block, attr: str, start: int, end: int, also: str | None) -> Bl
     import copy
 
     piece = copy.copy(block)
+    piece.whole = block.whole or block
     setattr(piece, attr, getattr(block, attr)[start:end])
     if also:
         setattr(piece, also, getattr(block, also)[start:end])

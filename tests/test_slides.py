@@ -310,3 +310,184 @@ def test_large_print_makes_no_second_deck_and_powerpoint_is_standard_only():
     slides = sorted(j.path for j in jobs if j.kind.startswith("slides"))
     assert slides == ["ks2/ks2-grooming-slides-dyslexia.pdf", "ks2/ks2-grooming-slides-greyscale.pdf",
                       "ks2/ks2-grooming-slides.pdf", "ks2/ks2-grooming-slides.pptx"]
+
+
+# --- how content is spread over slides: real decks, read back -----------------------------
+
+SPREAD = ("ks1-isolation", "ks1-reporting", "ks2-isolation", "ks2-reporting", "ks3-grooming",
+          "ks4-isolation", "ks4-reporting", "ks4-ai-imagery", "ks4-sextortion")
+HAND_ALT = "An open hand: write on each finger and on the palm"
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory):
+    """The slides PDF and PowerPoint file of lessons whose short tables, one-line slides and
+    hands the reviewers found badly spread; written to disk to be read back."""
+    out = tmp_path_factory.mktemp("spread")
+    worker = Worker(Settings(str(REPO)))
+    files = {}
+    for lesson_id in SPREAD:
+        ks = lesson_id[:3]
+        pair = []
+        for kind, name in (("slides", "slides.pdf"), ("slides-pptx", "slides.pptx")):
+            done = worker.run(Job(f"{ks}/{lesson_id}-{name}", kind, ks, lesson_id))
+            assert done.ok, done.problems
+            assert not [p for p in done.layout if p.code.endswith("overflowing-slide")], done.layout
+            path = out / f"{lesson_id}-{name}"
+            path.write_bytes(done.data)
+            pair.append(path)
+        files[lesson_id] = tuple(pair)
+    return files
+
+
+def _pages(pdf) -> list[str]:
+    """The text of each page, as pdftotext reads it, whitespace normalised."""
+    with pikepdf.open(pdf) as doc:
+        count = len(doc.pages)
+    return [" ".join(_page_text(pdf.read_bytes(), n).decode().split()) for n in range(count)]
+
+
+def _tables(lesson_id: str) -> list[list[str]]:
+    """The statements of each table the worksheet prints (baseline and sort tables)."""
+    tree = render_body(_lesson(lesson_id), WORKSHEET, REGISTRY).tree
+    return [[" ".join("".join(tr.find("td").itertext()).split()) for tr in table.iter("tr")
+             if tr.find("td") is not None] for table in tree.iter("table")]
+
+
+@pytest.mark.parametrize("lesson_id", ["ks1-isolation", "ks1-reporting", "ks2-reporting",
+                                       "ks3-grooming", "ks4-isolation", "ks4-reporting"])
+def test_a_short_table_is_on_one_slide(decks, lesson_id):
+    """A table of up to six rows (the baseline "Before we start", a sort) is shown whole on
+    one slide – in the PDF and in PowerPoint – never cut 2/2 or 3/1."""
+    pdf, pptx = decks[lesson_id]
+    pages = _pages(pdf)
+    slides = [[[c.text_frame.text for c in row.cells][0] for row in shape.table.rows]
+              for slide in Presentation(pptx).slides for shape in slide.shapes
+              if getattr(shape, "has_table", False) and shape.has_table]
+    short = [rows for rows in _tables(lesson_id) if 2 <= len(rows) <= 6]
+    assert short, lesson_id
+    for rows in short:
+        assert any(all(r in page for r in rows) for page in pages), (lesson_id, rows)
+        assert any(all(r in " ".join(" ".join(t.split()) for t in table) for r in rows)
+                   for table in slides), (lesson_id, rows)
+    # the baseline's heading is on the slide of its table, however it fits
+    for rows in short[:1]:
+        assert any("Before we start" in page and all(r in page for r in rows) for page in pages)
+
+
+@pytest.mark.parametrize("lesson_id", SPREAD)
+def test_no_slide_holds_only_a_line_or_a_lone_picture(decks, lesson_id):
+    """A slide shows more than its title and one line: an instruction or a closing sentence
+    shares the slide of what it belongs to, and a lone icon sits beside other content."""
+    import pdfplumber
+
+    pdf, _ = decks[lesson_id]
+    with pdfplumber.open(pdf) as doc:
+        for number, page in enumerate(doc.pages[1:], 2):
+            body = [w for w in page.extract_words() if 33 * MM < w["top"] < 131 * MM]
+            lines = {round(w["top"]) for w in body}
+            assert len(lines) >= 2, (lesson_id, number, [w["text"] for w in body])
+
+
+@pytest.mark.parametrize("lesson_id, alone, beside", [
+    ("ks4-sextortion", "Who is responsible for what happens to Noah?", "clock is ticking"),
+    ("ks4-isolation", "Telling an adult when a friend may be unsafe is caring", "Asked for nudes"),
+    ("ks4-ai-imagery", "Whatever a fake account does", "Tick each clue"),
+    ("ks2-isolation", "Sami stops going to football club", "Skye"),
+])
+def test_a_lone_sentence_joins_the_slide_it_belongs_to(decks, lesson_id, alone, beside):
+    pdf, pptx = decks[lesson_id]
+    assert any(alone in page and beside in page for page in _pages(pdf)), (alone, beside)
+    texts = [_slide_text(s) for s in Presentation(pptx).slides]
+    assert any(alone in t for t in texts)
+    assert not any(t.startswith(s.shapes.title.text_frame.text) and
+                   t[len(s.shapes.title.text_frame.text):].strip().startswith(alone) and
+                   len(t) < len(s.shapes.title.text_frame.text) + len(alone) + 40
+                   for t, s in zip(texts, Presentation(pptx).slides))
+
+
+@pytest.mark.parametrize("lesson_id", ["ks1-reporting", "ks2-isolation"])
+def test_the_hand_slide_shows_the_hand(decks, lesson_id):
+    """`::: hand` prints a hand to write on; its slide shows the same drawing (a tagged
+    Figure with the hand's alt text on the page of the instruction) and so does PowerPoint."""
+    pdf, pptx = decks[lesson_id]
+    pages = _pages(pdf)
+    hand_page = next(n for n, page in enumerate(pages) if "Write the name of a grown-up" in page)
+    with pikepdf.open(pdf) as doc:
+        numbers = {page.objgen: n for n, page in enumerate(doc.pages)}
+        figures = [(str(e.get("/Alt", "")), numbers.get(e["/Pg"].objgen) if "/Pg" in e else None)
+                   for e in structure_of(doc.Root.StructTreeRoot) if str(e.get("/S")) == "/Figure"]
+    assert (HAND_ALT, hand_page) in figures, figures
+    slide = next(s for s in Presentation(pptx).slides
+                 if "Write the name of a grown-up" in _slide_text(s))
+    alts = [s._element.nvPicPr.cNvPr.get("descr") for s in slide.shapes if s.shape_type == 13]
+    assert HAND_ALT in alts, alts
+
+
+def test_many_tick_columns_leave_the_statements_room(decks):
+    """KS3 grooming's sort has six tick columns: no heading prints over another word, each
+    short statement keeps to one line, and the statement column keeps about 40% of the table
+    (PDF and PowerPoint)."""
+    import pdfplumber
+
+    pdf, pptx = decks["ks3-grooming"]
+    statements = next(rows for rows in _tables("ks3-grooming") if len(rows) == 7)
+    with pdfplumber.open(pdf) as doc:
+        page = next(p for p in doc.pages if "Flattery" in (p.extract_text() or ""))
+        words = page.extract_words()
+    for i, a in enumerate(words):
+        for b in words[i + 1:]:
+            overlap_x = min(a["x1"], b["x1"]) - max(a["x0"], b["x0"])
+            overlap_y = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+            assert overlap_x <= 0.5 or overlap_y <= 0.5, (a["text"], b["text"])
+    for statement in statements:
+        first = statement.split()[0]
+        tops = {round(w["top"]) for w in words if w["text"] == first}
+        line = [w for w in words if round(w["top"]) in tops]
+        assert statement.split()[-1] in [w["text"] for w in line], statement
+    head = next(w for w in words if w["text"] == "Statement")
+    flattery = next(w for w in words if w["text"] == "Flattery")
+    table_width = (254 - 24) * MM
+    assert flattery["x0"] - head["x0"] >= 0.35 * table_width
+    table = next(sh.table for s in Presentation(pptx).slides for sh in s.shapes
+                 if getattr(sh, "has_table", False) and sh.has_table and
+                 sh.table.cell(0, 1).text_frame.text == "Flattery")
+    widths = [c.width for c in table.columns]
+    assert widths[0] / sum(widths) >= 0.38
+
+
+def test_a_numbered_list_cut_by_writing_spaces_stays_whole(decks):
+    """KS4 reporting's four situations, each with a line to write on, are one list: all four
+    on one slide (they were cut 3/1)."""
+    pdf, _ = decks["ks4-reporting"]
+    assert any("asks for nudes" in page and "not answering her phone" in page and
+               "Which route or routes fit each situation?" in page for page in _pages(pdf))
+
+
+def test_an_instruction_and_its_picture_join_the_table_that_follows(make_project):
+    """"Tick one." with a picture, then a four-row table: one slide, not an instruction
+    slide and the table cut over two more."""
+    body = textwrap.dedent("""\
+        ## Activity 1: Surprise or bad secret? {10 min}
+
+        ![Pip waves](art:pip-waves)
+
+        Surprise or bad secret? Tick one.
+
+        ::: sort Surprise | Bad secret
+        - A present for Dad's birthday, told on the day.
+        - Someone online says, "Don't tell your mum we chat."
+        - A party for Gran, and everyone knows on Saturday.
+        - Someone says, "Keep it secret or you will be in trouble."
+        :::
+
+        ## Plenary {5 min}
+
+        It is never your fault. You will not be in trouble for telling.
+        """)
+    _, deck = _deck(make_project, body=body)
+    slides = [s for s in deck.slides if s.activity == "Activity 1: Surprise or bad secret?"]
+    assert len(slides) == 1, [(s.title, [b.kind for b in s.blocks]) for s in slides]
+    kinds = [b.kind for b in slides[0].blocks]
+    assert kinds == ["text", "table"] and len(slides[0].blocks[1].rows) == 4
