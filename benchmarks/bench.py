@@ -160,6 +160,8 @@ def baseline(project: Path, work: Path, key_stages: tuple[str, ...]) -> Run | No
             documents.append((f"{folder}/{folder}-pack", files))
             documents.append((f"{folder}/{folder}-worksheets", files))
     work.mkdir(parents=True)
+    no_images = work / "no-images.lua"
+    no_images.write_text("function Image(el) return {} end\n", encoding="utf-8")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_before = before.ru_utime + before.ru_stime
     start = time.perf_counter()
@@ -168,8 +170,9 @@ def baseline(project: Path, work: Path, key_stages: tuple[str, ...]) -> Run | No
     processes = 0
     for name, sources in documents:
         stem = work / name.replace("/", "-")
-        if name.endswith(".pptx"):      # pandoc writes PowerPoint itself
-            steps = [[pandoc, *map(str, sources), "-o", str(stem)]]
+        if name.endswith(".pptx"):      # pandoc writes PowerPoint itself (without our
+            # art: pictures, which it would try to fetch; the HTML steps only link them)
+            steps = [[pandoc, *map(str, sources), "--lua-filter", str(no_images), "-o", str(stem)]]
         else:
             steps = [[pandoc, *map(str, sources), "-o", f"{stem}.html"],
                      [sys.executable, "-m", "weasyprint", f"{stem}.html", f"{stem}.pdf"]]
