@@ -262,7 +262,9 @@ def deck_for(lesson: Lesson, inputs: Inputs, problems: list[Problem], bodies: li
     return build_deck(lesson=lesson, pupils=pupils.tree, teacher=teacher.tree,
                       helplines=helplines_for(lesson, inputs.registry, with_qr=True),
                       safeguarding=inputs.safeguarding,
-                      school=config.school if config else None)
+                      school=config.school if config else None,
+                      step_out=config.step_out if config else None,
+                      dsl=config.dsl if config else None)
 
 
 def _key_stage_summary(inputs: Inputs) -> list[dict]:

@@ -530,8 +530,24 @@ class _Activity:
     items: list = field(default_factory=list)
 
 
+def _ground_rules(ks: str, safeguarding: dict, step_out, dsl) -> list[str]:
+    """The pupils' ground rules for the age, the step-out rule's {place}, {adult} and
+    {follow_up} filled from school.yml (step_out, the DSL's name at KS3/KS4), else the
+    age-fitting defaults in data/safeguarding.yml."""
+    rules = safeguarding.get("class_ground_rules", {}).get(ks) or []
+    routine = (safeguarding.get("step_out") or {}).get("primary" if ks in ("ks1", "ks2") else "secondary") or {}
+    follow_up = routine.get("pupils_follow_up", "your teacher")
+    if dsl is not None and ks not in ("ks1", "ks2"):
+        follow_up = f"{follow_up}, {dsl.name}"
+    adult = step_out.adult if step_out is not None and step_out.adult else \
+        routine.get("pupils_adult", "An adult")
+    place = step_out.place if step_out is not None else routine.get("pupils_place", "a quiet place")
+    words = dict(place=place, adult=adult[:1].upper() + adult[1:], follow_up=follow_up)
+    return [re.sub(r"\{(place|adult|follow_up)\}", lambda m: words[m.group(1)], r) for r in rules]
+
+
 def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
-               helplines: list, safeguarding: dict, school=None,
+               helplines: list, safeguarding: dict, school=None, step_out=None, dsl=None,
                baseline_again: bool = True) -> Deck:
     """The slides of one lesson, from the slides rendering of its worksheet body (pupils)
     and its teacher-audience body (for speaker notes)."""
@@ -540,7 +556,7 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
     slides: list[Slide] = []
     title_notes = [f"{lesson.title} – {lesson.duration_minutes} minutes."
                    if lesson.duration_minutes else lesson.title]
-    rules = safeguarding.get("class_ground_rules", {}).get(ks) or []
+    rules = _ground_rules(ks, safeguarding, step_out, dsl)
     slides.append(Slide("title", lesson.title, notes=title_notes))
     if rules:
         slides.append(Slide("rules", "Our ground rules",

@@ -175,15 +175,39 @@ def test_safeguarding_box_has_step_out_check_in_and_staff_help(notes):
     assert text.count("Ground rules") == 1
 
 
+@pytest.mark.parametrize("key_stage, fits, unfit", [
+    ("ks1", ["Who goes with them:", "Agree a sign with the class",
+             "never leaves the room on their own", "The teaching assistant"],
+     ["without asking or explaining", "Who checks on them:", "the library"]),
+    ("ks3", ["Who checks on them:", "within a few minutes", "step out without asking or explaining",
+             "quiet room or the library"],
+     ["Who goes with them:", "never leaves the room"]),
+])
+def test_step_out_routine_fits_the_age(make_project, cli, key_stage, fits, unfit):
+    """5–11-year-olds never leave the room alone: an agreed sign, and an adult goes with them;
+    at KS3/KS4 a pupil may step out and an adult checks on them within minutes.  Either way
+    the teacher or DSL follows up the same day."""
+    root = make_project({f"{key_stage}/grooming.md": lesson_md(key_stage, body=BODY, **FRONT)})
+    result = cli(root, "build", "--jobs", "1", "--no-check", "--lesson", f"{key_stage}-grooming")
+    assert result.exit_code == 0, result.output
+    text = clean_text(root / f"output/{key_stage}/{key_stage}-grooming-teacher-notes.pdf")
+    for words in fits + ["Who follows up: The class teacher or the DSL talks with them privately the same day"]:
+        assert words in text, (key_stage, words)
+    for words in unfit:
+        assert words not in text, (key_stage, words)
+
+
 def test_step_out_place_and_adult_come_from_school_yml(make_project, cli):
     config = ("school:\n  name: Hillside Test Academy\n"
               "step_out:\n  place: the quiet room next to the library\n"
-              "  follow_up: Mrs Rahman, the learning mentor, checks on them before home time.\n")
+              "  follow_up: Mrs Rahman, the learning mentor, checks on them before home time.\n"
+              "  adult: Mr Okafor, our teaching assistant\n")
     out = build(make_project, cli, config=config, pack=True)
     for name in ("ks2-grooming-teacher-notes.pdf", "ks2-pack.pdf"):
         text = clean_text(out / name)
         assert "Where they can go: the quiet room next to the library." in text, name
         assert "Who follows up: Mrs Rahman, the learning mentor, checks on them before home time." in text
+        assert "Who goes with them: Mr Okafor, our teaching assistant" in text
         assert "Agree a place before the lesson" not in text
     assert "Total 45 min" in clean_text(out / "ks2-pack.pdf")       # the glance works in packs too
 
@@ -191,7 +215,7 @@ def test_step_out_place_and_adult_come_from_school_yml(make_project, cli):
 @pytest.mark.parametrize("value, message", [
     ("step_out: {follow_up: Mr B}\n", "'step_out': missing 'place'"),
     ("step_out: {place: library, folow_up: Mr B}\n", "'step_out.folow_up': unknown key (did you mean 'follow_up'?)"),
-    ("step_out: [library]\n", "'step_out': expected a mapping with keys place, follow_up"),
+    ("step_out: [library]\n", "'step_out': expected a mapping with keys place, follow_up, adult"),
 ])
 def test_bad_step_out_names_the_line(make_project, cli, value, message):
     root = make_project(files={"school/school.yml": "school:\n  name: Hillside\n" + value})
