@@ -219,7 +219,8 @@ def _lesson_context(lesson: Lesson, kind: str, inputs: Inputs, problems: list[Pr
     audience = {"worksheet": WORKSHEET, "teacher-notes": TEACHER, "parents-guide": GUIDE}[kind]
     rendered = render_body(lesson, audience, inputs.registry,
                            fillable=inputs.fillable and kind == "worksheet",
-                           art=ArtLibrary.of(templates, greyscale=greyscale))
+                           art=ArtLibrary.of(templates, greyscale=greyscale),
+                           prep_first=kind == "teacher-notes")
     problems.extend(rendered.problems)
     bodies.append(rendered)
     reassurance_key = "parents" if lesson.is_guide else lesson.key_stage

@@ -251,3 +251,69 @@ def test_a_bullet_right_after_a_numbered_list_starts_its_own_list(make_project, 
     text = clean_text(root / "output/ks2/ks2-grooming-teacher-notes.pdf")
     assert "2. The police on 999 in danger. • Stretch: Childline" in text, text
     assert "- Stretch" not in text
+
+
+PREP_BODY = BODY + """
+::: teacher
+## Teacher notes
+
+### Before you teach
+
+- PREP-ONE: tell the DSL the date.
+
+### Key facts for this lesson
+
+- PREP-TWO: a fact.
+
+### Signs a pupil may need help
+
+STAYS-AT-END: withdrawal.
+
+### Likely questions
+
+- PREP-THREE: a question.
+:::
+"""
+
+
+def test_preparation_sections_print_before_the_starter(make_project, cli):
+    """Reviewers read "Before you teach", "Key facts" and "Likely questions" at the end,
+    after the lesson they prepare for: the teacher notes print them, in their order, after
+    the safeguarding box and key words and before the first timed activity; the rest of the
+    "Teacher notes" block stays where the lesson put it."""
+    root = make_project({"ks3/grooming.md": lesson_md("ks3", body=PREP_BODY, **FRONT)})
+    result = cli(root, "build", "--jobs", "1", "--no-check", "--lesson", "ks3-grooming")
+    assert result.exit_code == 0, result.output
+    text = clean_text(root / "output/ks3/ks3-grooming-teacher-notes.pdf")
+    order = [text.find(w) for w in ("Lesson at a glance", "Step-out routine", "Before you teach",
+                                    "PREP-ONE", "Key facts for this lesson", "PREP-TWO",
+                                    "Likely questions", "PREP-THREE", "Amara plays a game",
+                                    "list every trick",
+                                    "Teacher notes Signs a pupil may need help",
+                                    "STAYS-AT-END")]
+    assert -1 not in order and order == sorted(order), order
+    assert text.count("PREP-ONE") == 1
+    # the worksheet never prints teacher text, wherever it goes
+    sheet = clean_text(root / "output/ks3/ks3-grooming-worksheet.pdf")
+    assert "PREP-ONE" not in sheet and "Before you teach" not in sheet
+
+
+def test_real_lesson_prepares_before_the_starter(tmp_path):
+    """KS4 sextortion puts its Teacher notes block after "What I know now"."""
+    from lessonpack.plan import Job
+    from lessonpack.worker import Settings, Worker
+
+    from conftest import REPO
+
+    worker = Worker(Settings(str(REPO)))
+    done = worker.run(Job("ks4/ks4-sextortion-teacher-notes.pdf", "teacher-notes", "ks4",
+                          "ks4-sextortion"))
+    assert done.ok, done.problems
+    path = tmp_path / "notes.pdf"
+    path.write_bytes(done.data)
+    text = clean_text(path)
+    body = text.find("Safeguarding: read before you teach")     # after the glance's table
+    starter = text.find("Starter 8 min", body)
+    assert 0 < body < text.find("Before you teach", body) < \
+        text.find("Key facts for this lesson", body) < text.find("Likely questions", body) < starter
+    assert text.find("Adapting for SEND") > text.find("What I know now 5 min", starter) > starter
