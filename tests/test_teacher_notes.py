@@ -317,3 +317,44 @@ def test_real_lesson_prepares_before_the_starter(tmp_path):
     assert 0 < body < text.find("Before you teach", body) < \
         text.find("Key facts for this lesson", body) < text.find("Likely questions", body) < starter
     assert text.find("Adapting for SEND") > text.find("What I know now 5 min", starter) > starter
+
+
+def test_a_long_glance_stays_on_page_one_in_real_lessons(tmp_path):
+    """KS3 grooming and AI imagery: "Lesson at a glance" ran three lines onto page 2, a page
+    of its own; a long plan is now set tighter and page 2 opens with the safeguarding box."""
+    import pypdf
+
+    from lessonpack.plan import Job
+    from lessonpack.worker import Settings, Worker
+
+    from conftest import REPO
+
+    worker = Worker(Settings(str(REPO)))
+    for lesson_id in ("ks3-grooming", "ks3-ai-imagery"):
+        done = worker.run(Job(f"ks3/{lesson_id}-teacher-notes.pdf", "teacher-notes", "ks3", lesson_id))
+        assert done.ok and not done.layout, (done.problems, done.layout)
+        path = tmp_path / f"{lesson_id}.pdf"
+        path.write_bytes(done.data)
+        pages = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(path).pages]
+        last_message = worker.inputs.lessons[lesson_id].key_messages[-1]
+        assert " ".join(last_message.split()[-4:]) in pages[0], lesson_id
+        assert "Key messages" in pages[0] and "Safeguarding: read before you teach" in pages[1]
+        assert "Key messages" not in pages[1]
+
+
+def test_layout_gate_flags_a_glance_that_runs_onto_a_page_of_its_own(make_project):
+    """Too many key messages for one page even set tight: the glance's tail sits alone on
+    page 2 before its forced page break, and the gate says so (it used to pass as 'ended by
+    force')."""
+    from lessonpack.plan import Job
+    from lessonpack.project import Project
+    from lessonpack.worker import Settings, Worker
+
+    messages = [f"Key message number {i}: a line a teacher reads out" for i in range(23)]
+    root = make_project({"ks3/grooming.md": lesson_md("ks3", body=BODY, key_messages=messages)})
+    worker = Worker(Settings(str(Project(root).root)))
+    done = worker.run(Job("ks3/ks3-grooming-teacher-notes.pdf", "teacher-notes", "ks3", "ks3-grooming"))
+    found = [p.message for p in done.layout if "runs over from page 1" in p.message]
+    assert len(found) == 1 and "page 2: page is only" in found[0] and \
+        "'Lesson at a glance' runs over from page 1" in found[0], \
+        [p.message for p in done.layout]
