@@ -1020,7 +1020,9 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
                           "ticks", "text", "task", "remember"):
         return [block]
     items = getattr(block, attr)
-    fits = lambda a, b, room: b - a <= most and height(_copy(block, attr, a, b, also), width, ks) <= room  # noqa: E731
+    grows = lambda a, b, room: b - a <= most and height(_copy(block, attr, a, b, also), width, ks) <= room  # noqa: E731
+    # a part of a chat never ends with its time line while the chat goes on
+    fits = lambda a, b, room: grows(a, b, room) and not _cut_after_time(block, items, a, b)  # noqa: E731
     if parts is not None:
         last = space if last_space is None else last_space
         cut = _balanced(len(items), parts, lambda a, b: height(
@@ -1036,7 +1038,7 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
     bounds, startpos = [], 0
     while startpos < len(items):
         end = startpos + 1
-        while end < len(items) and fits(startpos, end + 1, first if not bounds else space):
+        while end < len(items) and grows(startpos, end + 1, first if not bounds else space):
             end += 1
         bounds.append((startpos, end))
         startpos = end
@@ -1050,6 +1052,13 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
             if b - a > 1 and items[b - 1][0] == "time":
                 bounds[i], bounds[i + 1] = (a, b - 1), (b - 1, d)
     return [_copy(block, attr, a, b, also) for a, b in bounds]
+
+
+def _cut_after_time(block: Block, items: list, start: int, end: int) -> bool:
+    """A chat part that would end with a time or week line ("Week 6 · break time") while
+    the chat goes on: the line belongs with the message after it, on the next slide."""
+    return block.kind == "chat" and end < len(items) and end - start > 1 and \
+        items[end - 1][0] == "time"
 
 
 # what a block is cut into: (attribute, most on one slide, a parallel attribute)

@@ -524,3 +524,27 @@ def test_an_instruction_and_its_picture_join_the_table_that_follows(make_project
     assert len(slides) == 1, [(s.title, [b.kind for b in s.blocks]) for s in slides]
     kinds = [b.kind for b in slides[0].blocks]
     assert kinds == ["text", "table"] and len(slides[0].blocks[1].rows) == 4
+
+
+@pytest.mark.parametrize("lesson_id, speaker", [("ks4-grooming", "Ryan_14"), ("ks4-isolation", "Rhys"),
+                                                ("ks2-isolation", None)])
+def test_a_chat_time_line_stays_with_the_message_after_it(lesson_id, speaker):
+    """Reviewers found 'Week 6' at the foot of one slide and its messages on the next: a
+    chat cut over several slides is cut before a time or week line, never after it."""
+    from lessonpack.compose import deck_for
+
+    worker = Worker(Settings(str(REPO)))
+    deck = deck_for(worker.inputs.lessons[lesson_id], worker.inputs, [], [])
+    pieces = [b for s in deck.slides for b in s.blocks if b.kind == "chat"]
+    assert len(pieces) > 1, lesson_id                      # the chat is cut: the rule matters
+    for piece in pieces[:-1]:
+        assert piece.entries[-1][0] != "time", (lesson_id, [e[2] for e in piece.entries])
+    if speaker:
+        ks = lesson_id[:3]
+        done = worker.run(Job(f"{ks}/{lesson_id}-slides.pdf", "slides", ks, lesson_id))
+        assert done.ok, done.problems
+        for n in range(len(deck.slides)):
+            page = " ".join(_page_text(done.data, n).decode().split())
+            weeks = list(re.finditer(r"Week \d+(?![\d,?])", page))    # labels, not "in Week 7?"
+            if weeks and "phone" in page:
+                assert speaker in page[weeks[-1].end():], (lesson_id, n + 1, page)
