@@ -219,7 +219,8 @@ def _lesson_context(lesson: Lesson, kind: str, inputs: Inputs, problems: list[Pr
     audience = {"worksheet": WORKSHEET, "teacher-notes": TEACHER, "parents-guide": GUIDE}[kind]
     rendered = render_body(lesson, audience, inputs.registry,
                            fillable=inputs.fillable and kind == "worksheet",
-                           art=ArtLibrary.of(templates, greyscale=greyscale))
+                           art=ArtLibrary.of(templates, greyscale=greyscale),
+                           prep_first=kind == "teacher-notes")
     problems.extend(rendered.problems)
     bodies.append(rendered)
     reassurance_key = "parents" if lesson.is_guide else lesson.key_stage
@@ -262,7 +263,9 @@ def deck_for(lesson: Lesson, inputs: Inputs, problems: list[Problem], bodies: li
     return build_deck(lesson=lesson, pupils=pupils.tree, teacher=teacher.tree,
                       helplines=helplines_for(lesson, inputs.registry, with_qr=True),
                       safeguarding=inputs.safeguarding,
-                      school=config.school if config else None)
+                      school=config.school if config else None,
+                      step_out=config.step_out if config else None,
+                      dsl=config.dsl if config else None)
 
 
 def _key_stage_summary(inputs: Inputs) -> list[dict]:

@@ -46,6 +46,7 @@ class StepOut:
 
     place: str
     follow_up: str | None = None
+    adult: str | None = None     # who goes with them (KS1/KS2) or checks on them (KS3/KS4)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ SCHEMA = {
     "paper": (str, "A4 or letter"),
     # A string (the place) or a mapping; printed in every teacher-notes safeguarding box.
     "step_out": {"place": (str, "where a pupil can go if the lesson becomes too much"),
-                 "follow_up": (str, "who checks on them afterwards")},
+                 "follow_up": (str, "who talks with them afterwards, the same day"),
+                 "adult": (str, "the adult who goes with them (KS1/KS2) or checks on them (KS3/KS4)")},
 }
 REQUIRED = {"step_out": ("place",), "school": ("name",), "dsl": ("name",), "deputy_dsl": ("name",), "contacts": ("name",)}
 SHORTHAND = ("step_out",)   # mappings that may be written as a single string (their first key)
@@ -273,7 +275,8 @@ def load_config(path: Path, *, known_lessons: set[str] | None = None) -> SchoolC
     raw_step_out = value("step_out")
     step_out = StepOut(place=raw_step_out.strip()) if isinstance(raw_step_out, str) else \
         StepOut(place=str(raw_step_out["place"]),
-                follow_up=str(raw_step_out["follow_up"]) if raw_step_out.get("follow_up") else None) \
+                follow_up=str(raw_step_out["follow_up"]) if raw_step_out.get("follow_up") else None,
+                adult=str(raw_step_out["adult"]) if raw_step_out.get("adult") else None) \
         if isinstance(raw_step_out, dict) else None
     contacts = tuple(person(f"contacts.{i}") for i in range(len(value("contacts", []) or [])))
     return SchoolConfig(

@@ -11,7 +11,7 @@ from .errors import Problem, ProblemsFound
 from .yamlfile import load_yaml_mapping
 
 REQUIRED = ("name", "for", "verified", "source")
-OPTIONAL = ("phone", "web", "email", "note", "qr", "for_young")
+OPTIONAL = ("phone", "web", "email", "note", "qr", "for_young", "phone_words", "web_words")
 FIELDS = ("name", "phone", "web", "email")
 REF_RE = re.compile(r"\[\[\s*([a-z0-9-]+)(?:\.([a-z]+))?\s*\]\]")
 
@@ -31,6 +31,8 @@ class Helpline:
     note: str | None = None
     qr: bool = False
     for_young: str | None = None
+    phone_words: str | None = None   # "Call free on" – the words before the number ("Call")
+    web_words: str | None = None     # "or chat online at" – between number and address ("·")
 
     def for_key_stage(self, key_stage: str | None) -> str:
         """Who it is for, in words that fit the key stage."""
@@ -100,7 +102,8 @@ def load_registry(path: Path) -> Registry:
             verified=entry["verified"], source=str(entry["source"]),
             phone=_text(entry.get("phone")), web=_text(entry.get("web")),
             email=_text(entry.get("email")), note=_text(entry.get("note")),
-            qr=bool(entry.get("qr", False)), for_young=_text(entry.get("for_young")))
+            qr=bool(entry.get("qr", False)), for_young=_text(entry.get("for_young")),
+            phone_words=_text(entry.get("phone_words")), web_words=_text(entry.get("web_words")))
     if problems:
         raise ProblemsFound(problems)
     return registry

@@ -9,7 +9,8 @@ the HTML) for the faults that make a worksheet look careless:
   than two rows under it), or a longer list split leaving one item alone;
 - a heading or a label, or an instruction whose answer space (or picture) went overleaf,
   stranded at a page foot;
-- a middle page less than 60 % filled (unless a forced page break ends it on purpose);
+- a middle page less than 60 % filled (unless a forced page break ends it on purpose, and
+  not when it holds only the run-over tail of a block that forces the break after it);
 - a last page less than 25 % filled;
 - a worksheet longer than four sides;
 - on projector slides, a slide whose content runs past its body area or title band, or
@@ -78,6 +79,13 @@ def inspect(pages, *, kind: str, variant: str = "standard") -> list[Finding]:
             findings.append(Finding(number, "near-empty-last",
                                     f"last page is only {fill:.0%} filled (at least {LAST_FILL:.0%}); "
                                     "shorten the document or give the last section more room"))
+        elif not last and fill < MIDDLE_FILL and number > 1 and \
+                (spilled := _spilled_before_force(boxes[number - 2], box)) is not None:
+            name = _heading_words(spilled)
+            findings.append(Finding(number, "near-empty",
+                                    f"page is only {fill:.0%} filled (at least {MIDDLE_FILL:.0%}): "
+                                    f"'{name}' runs over from page {number - 1} and then starts "
+                                    "a new page; shorten it to fit one page", name))
         elif not last and fill < MIDDLE_FILL and not _ends_by_force(box, boxes[number]):
             findings.append(Finding(number, "near-empty",
                                     f"page is only {fill:.0%} filled (at least {MIDDLE_FILL:.0%}) "
@@ -237,6 +245,36 @@ def _pages(parts) -> str:
 def _words(box, n: int = 8) -> str:
     words = _text(box).split()
     return " ".join(words[:n]) + ("…" if len(words) > n else "")
+
+
+def _spilled_before_force(previous_page_box, page_box):
+    """The block that ends this page with a forced break (the teacher notes' "Lesson at a
+    glance") when it began on the previous page: its tail alone on a page is no purpose of
+    the break, only a page that ran over.  None otherwise."""
+    root, before = _root(page_box), _root(previous_page_box)
+    if root is None or before is None:
+        return None
+    forced = next((b for b in _last_chain(root) if getattr(b, "style", None) is not None
+                   and b.style["break_after"] in FORCED), None)
+    element = getattr(forced, "element", None)
+    if element is None:
+        return None
+    todo = [before]
+    while todo:
+        box = todo.pop()
+        if getattr(box, "element", None) is element:
+            return forced
+        todo += _children(box)
+    return None
+
+
+def _heading_words(box) -> str:
+    """The first heading inside a box's element (its name), else its first words."""
+    element = getattr(box, "element", None)
+    for el in (element.iter() if element is not None else []):
+        if _local(el.tag) in HEADINGS:
+            return " ".join("".join(el.itertext()).split())
+    return _words(box, 5)
 
 
 def _ends_by_force(page_box, next_page_box) -> bool:

@@ -367,6 +367,62 @@ class _BlockFinish(Treeprocessor):
         return None
 
 
+# Teacher sections a teacher needs before the lesson, wherever the lesson puts them
+# (often a "Teacher notes" block at the end): matched by the start of the heading.
+PREP_HEADINGS = ("before you teach", "key facts", "likely questions")
+
+
+class _PrepFirst(Treeprocessor):
+    """Teacher notes: the sections headed "Before you teach", "Key facts…" and "Likely
+    questions" move, in their order, to just before the first timed activity, in one
+    teacher box; their headings become h2 there (h4 under them h3), as the outline needs
+    before the first activity.  A teacher block left with only its heading goes."""
+
+    def run(self, root):
+        first = next((i for i, el in enumerate(root)
+                      if el.tag == "h2" and el.get("data-minutes")), None)
+        if first is None:
+            return None
+        moved: list[etree.Element] = []
+        for parent in list(root.iter()):
+            if any(parent is m or parent in list(m.iter()) for m in moved):
+                continue
+            children = list(parent)
+            i = 0
+            while i < len(children):
+                el = children[i]
+                level = _heading_level(el)
+                if level and _heading_text(el).strip().lower().startswith(PREP_HEADINGS):
+                    section = [el]
+                    j = i + 1
+                    while j < len(children) and not (_heading_level(children[j]) and
+                                                     _heading_level(children[j]) <= level):
+                        section.append(children[j])
+                        j += 1
+                    for part in section:
+                        parent.remove(part)
+                        for h in list(part.iter()):
+                            if _heading_level(h):
+                                h.tag = f"h{max(2, _heading_level(h) - level + 2)}"
+                    moved += section
+                    i = j
+                else:
+                    i += 1
+        if not moved:
+            return None
+        for block in [el for el in root if el.get("class") == "teacher"]:
+            rest = [c for c in block if c.get("class") != "label"]
+            if len(rest) == 1 and _heading_level(rest[0]):
+                root.remove(block)       # only "Teacher notes" was left
+        first = next(i for i, el in enumerate(root) if el.tag == "h2" and el.get("data-minutes"))
+        box = etree.Element("div", {"class": "teacher prep"})
+        label = etree.SubElement(box, "p", {"class": "label"})
+        label.text = "Teacher"
+        box.extend(moved)
+        root.insert(first, box)
+        return None
+
+
 def _drop_empty_sections(root: etree.Element) -> None:
     """Remove headings with nothing under them for this audience (e.g. a 'Teacher notes'
     heading on the worksheet, when everything below it was teacher-only)."""
@@ -424,8 +480,9 @@ class LessonExtension(Extension):
     def __init__(self, *, audience: str, registry: Registry, fillable: bool = False,
                  field_prefix: str = "f", sort_columns: tuple[str, ...] = SORT_COLUMNS,
                  statement_header: str = "Statement", art: ArtLibrary | None = None,
-                 slides: bool = False):
+                 slides: bool = False, prep_first: bool = False):
         super().__init__()
+        self.prep_first = prep_first    # teacher notes: preparation sections before the Starter
         self.slides = slides    # rendering for slides: mark slide breaks and hidden blocks
         self.art = art or ArtLibrary([HOME / "templates"])
         self.finishing: list[tuple[BlockType, etree.Element]] = []
@@ -454,6 +511,8 @@ class LessonExtension(Extension):
             md.treeprocessors.register(TaskPairs(md), "lessonpack_task_pairs", 6)
         md.treeprocessors.register(_HeadingMinutes(md, self), "lessonpack_minutes", 30)
         md.treeprocessors.register(_BlockFinish(md, self), "lessonpack_blocks", 4.5)
+        if self.audience == TEACHER and self.prep_first:
+            md.treeprocessors.register(_PrepFirst(md), "lessonpack_prep_first", 4.2)
         md.treeprocessors.register(_Capture(md, self), "lessonpack_capture", -10)
 
     def refused(self, url: str, reason: str, code: str = "unsafe-url") -> None:
@@ -630,15 +689,18 @@ class Rendered:
 
 
 def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = False,
-                art: ArtLibrary | None = None, slides: bool = False) -> Rendered:
+                art: ArtLibrary | None = None, slides: bool = False,
+                prep_first: bool = False) -> Rendered:
     """Convert a lesson's body for one audience ('worksheet', 'teacher' or 'guide').
+    `prep_first` (the teacher notes): "Before you teach", "Key facts" and "Likely
+    questions" move to just before the first timed activity.
 
     The fences are checked first, so an unclosed block is an error even in a
     --no-check draft; a body that fails that check is not converted at all.
     Each caller gets its own copy of the tree, so it may change it.
     """
     key = (lesson.shown, lesson.id, lesson.key_stage, lesson.body, lesson.body_line, audience,
-           fillable, slides,
+           fillable, slides, prep_first,
            None if art is None else (tuple(map(str, art.folders)), art.greyscale))
     # Bodies already converted live on the registry, so a reload of the data starts afresh:
     # the checks, the slide numbers, each document and each deck convert the same bodies,
@@ -646,20 +708,20 @@ def render_body(lesson, audience: str, registry: Registry, *, fillable: bool = F
     memo = registry.__dict__.setdefault("_converted", {}) if hasattr(registry, "__dict__") else {}
     if key not in memo:
         memo[key] = _render_body(lesson, audience, registry, fillable=fillable, art=art,
-                                 slides=slides)
+                                 slides=slides, prep_first=prep_first)
     done = memo[key]
     return replace(done, tree=copy.deepcopy(done.tree), problems=list(done.problems))
 
 
 def _render_body(lesson, audience: str, registry: Registry, *, fillable: bool,
-                 art: ArtLibrary | None, slides: bool) -> Rendered:
+                 art: ArtLibrary | None, slides: bool, prep_first: bool = False) -> Rendered:
     fences = scan(lesson.body, first_line=lesson.body_line, shown=lesson.shown, registry=registry)
     if fences.problems:
         return Rendered(html="", tree=etree.Element("div"), problems=fences.problems, scan=fences)
     ext = LessonExtension(audience=audience, registry=registry, fillable=fillable,
                           field_prefix=f"{lesson.id}", sort_columns=SORT_COLUMNS,
                           statement_header="What happens" if lesson.key_stage in ("ks1", "ks2")
-                          else "Statement", art=art, slides=slides)
+                          else "Statement", art=art, slides=slides, prep_first=prep_first)
     md = markdown.Markdown(extensions=[ext, "tables", "sane_lists"], output_format="html")
     try:
         html = md.convert(lesson.body)

@@ -530,8 +530,24 @@ class _Activity:
     items: list = field(default_factory=list)
 
 
+def _ground_rules(ks: str, safeguarding: dict, step_out, dsl) -> list[str]:
+    """The pupils' ground rules for the age, the step-out rule's {place}, {adult} and
+    {follow_up} filled from school.yml (step_out, the DSL's name at KS3/KS4), else the
+    age-fitting defaults in data/safeguarding.yml."""
+    rules = safeguarding.get("class_ground_rules", {}).get(ks) or []
+    routine = (safeguarding.get("step_out") or {}).get("primary" if ks in ("ks1", "ks2") else "secondary") or {}
+    follow_up = routine.get("pupils_follow_up", "your teacher")
+    if dsl is not None and ks not in ("ks1", "ks2"):
+        follow_up = f"{follow_up}, {dsl.name}"
+    adult = step_out.adult if step_out is not None and step_out.adult else \
+        routine.get("pupils_adult", "An adult")
+    place = step_out.place if step_out is not None else routine.get("pupils_place", "a quiet place")
+    words = dict(place=place, adult=adult[:1].upper() + adult[1:], follow_up=follow_up)
+    return [re.sub(r"\{(place|adult|follow_up)\}", lambda m: words[m.group(1)], r) for r in rules]
+
+
 def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
-               helplines: list, safeguarding: dict, school=None,
+               helplines: list, safeguarding: dict, school=None, step_out=None, dsl=None,
                baseline_again: bool = True) -> Deck:
     """The slides of one lesson, from the slides rendering of its worksheet body (pupils)
     and its teacher-audience body (for speaker notes)."""
@@ -540,7 +556,7 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
     slides: list[Slide] = []
     title_notes = [f"{lesson.title} – {lesson.duration_minutes} minutes."
                    if lesson.duration_minutes else lesson.title]
-    rules = safeguarding.get("class_ground_rules", {}).get(ks) or []
+    rules = _ground_rules(ks, safeguarding, step_out, dsl)
     slides.append(Slide("title", lesson.title, notes=title_notes))
     if rules:
         slides.append(Slide("rules", "Our ground rules",
@@ -1004,7 +1020,9 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
                           "ticks", "text", "task", "remember"):
         return [block]
     items = getattr(block, attr)
-    fits = lambda a, b, room: b - a <= most and height(_copy(block, attr, a, b, also), width, ks) <= room  # noqa: E731
+    grows = lambda a, b, room: b - a <= most and height(_copy(block, attr, a, b, also), width, ks) <= room  # noqa: E731
+    # a part of a chat never ends with its time line while the chat goes on
+    fits = lambda a, b, room: grows(a, b, room) and not _cut_after_time(block, items, a, b)  # noqa: E731
     if parts is not None:
         last = space if last_space is None else last_space
         cut = _balanced(len(items), parts, lambda a, b: height(
@@ -1020,7 +1038,7 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
     bounds, startpos = [], 0
     while startpos < len(items):
         end = startpos + 1
-        while end < len(items) and fits(startpos, end + 1, first if not bounds else space):
+        while end < len(items) and grows(startpos, end + 1, first if not bounds else space):
             end += 1
         bounds.append((startpos, end))
         startpos = end
@@ -1034,6 +1052,13 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
             if b - a > 1 and items[b - 1][0] == "time":
                 bounds[i], bounds[i + 1] = (a, b - 1), (b - 1, d)
     return [_copy(block, attr, a, b, also) for a, b in bounds]
+
+
+def _cut_after_time(block: Block, items: list, start: int, end: int) -> bool:
+    """A chat part that would end with a time or week line ("Week 6 · break time") while
+    the chat goes on: the line belongs with the message after it, on the next slide."""
+    return block.kind == "chat" and end < len(items) and end - start > 1 and \
+        items[end - 1][0] == "time"
 
 
 # what a block is cut into: (attribute, most on one slide, a parallel attribute)

@@ -226,6 +226,16 @@ def test_the_remember_box_prints_the_exact_lines_for_the_age(built, ks):
     assert not [line for line in others if line in text]
 
 
+@pytest.mark.parametrize("ks", ["ks1", "ks2", "ks3", "ks4"])
+def test_who_can_help_prints_childline_in_the_references_words(built, ks):
+    """safeguarding-facts.md recommends "Call free on 0800 1111 or chat online at
+    childline.org.uk": the box says it is free and that there is an online chat."""
+    out, _ = built
+    text = " ".join(tagged_text(out / ks / f"{ks}-grooming-worksheet.pdf").split())
+    assert "Call free on 0800 1111 or chat online at childline.org.uk" in text, text[-600:]
+    assert "Call 0800 1111" not in text
+
+
 def test_the_teacher_notes_carry_the_disclosure_steps(built):
     out, _ = built
     text = plain(out / "ks2/ks2-grooming-teacher-notes.pdf")

@@ -207,6 +207,39 @@ def test_profile_card_shows_the_camera_icon_on_the_slide_and_in_powerpoint():
     assert box.top < icon.top and icon.top + icon.height <= box.top + box.text_frame.margin_top
 
 
+@pytest.mark.parametrize("lesson_id, words", [
+    ("ks1-grooming", "If you feel sad or worried, show our sign at any time. A grown-up will go "
+                     "with you to a quiet place. You can talk to your teacher about it."),
+    ("ks4-sextortion", "Need a break? You can step out to the place your teacher tells you. An "
+                       "adult will check on you there. After, you can talk to your teacher or our "
+                       "safeguarding lead."),
+])
+def test_ground_rules_slide_tells_pupils_how_to_take_a_break(built, lesson_id, words):
+    """The pupils see the step-out routine in their own words: the sign and the adult who
+    goes with them at KS1/KS2, the place and the adult who checks at KS3/KS4."""
+    pdf, pptx = _files(built, lesson_id)
+    page = " ".join(_page_text(pdf.read_bytes(), 1).decode().split())
+    assert page.startswith("Our ground rules") and words in page, page
+    slide = Presentation(str(pptx)).slides[1]
+    assert words in _slide_text(slide)
+
+
+def test_ground_rules_slide_names_the_schools_place_adult_and_dsl(make_project, cli):
+    config = ("school:\n  name: Hillside\ndsl:\n  name: Ms A. Example\n"
+              "step_out:\n  place: the quiet room next to the library\n"
+              "  adult: Mr Okafor, our teaching assistant\n")
+    root = make_project({"ks3/grooming.md": lesson_md("ks3", body=BODY)},
+                        files={"school/school.yml": config})
+    result = cli(root, "build", "--jobs", "1", "--no-check", "--lesson", "ks3-grooming",
+                 "--config", root / "school/school.yml")
+    assert result.exit_code == 0, result.output
+    page = " ".join(_page_text((root / "output/ks3/ks3-grooming-slides.pdf").read_bytes(), 1)
+                    .decode().split())
+    assert ("Need a break? You can step out to the quiet room next to the library. Mr Okafor, "
+            "our teaching assistant will check on you there. After, you can talk to your teacher "
+            "or our safeguarding lead, Ms A. Example.") in page, page
+
+
 def _page_text(data: bytes, n: int) -> bytes:
     """The text of page n (from 0) of a PDF, as pdftotext reads it."""
     return subprocess.run(["pdftotext", "-f", str(n + 1), "-l", str(n + 1), "-", "-"],
@@ -491,3 +524,27 @@ def test_an_instruction_and_its_picture_join_the_table_that_follows(make_project
     assert len(slides) == 1, [(s.title, [b.kind for b in s.blocks]) for s in slides]
     kinds = [b.kind for b in slides[0].blocks]
     assert kinds == ["text", "table"] and len(slides[0].blocks[1].rows) == 4
+
+
+@pytest.mark.parametrize("lesson_id, speaker", [("ks4-grooming", "Ryan_14"), ("ks4-isolation", "Rhys"),
+                                                ("ks2-isolation", None)])
+def test_a_chat_time_line_stays_with_the_message_after_it(lesson_id, speaker):
+    """Reviewers found 'Week 6' at the foot of one slide and its messages on the next: a
+    chat cut over several slides is cut before a time or week line, never after it."""
+    from lessonpack.compose import deck_for
+
+    worker = Worker(Settings(str(REPO)))
+    deck = deck_for(worker.inputs.lessons[lesson_id], worker.inputs, [], [])
+    pieces = [b for s in deck.slides for b in s.blocks if b.kind == "chat"]
+    assert len(pieces) > 1, lesson_id                      # the chat is cut: the rule matters
+    for piece in pieces[:-1]:
+        assert piece.entries[-1][0] != "time", (lesson_id, [e[2] for e in piece.entries])
+    if speaker:
+        ks = lesson_id[:3]
+        done = worker.run(Job(f"{ks}/{lesson_id}-slides.pdf", "slides", ks, lesson_id))
+        assert done.ok, done.problems
+        for n in range(len(deck.slides)):
+            page = " ".join(_page_text(done.data, n).decode().split())
+            weeks = list(re.finditer(r"Week \d+(?![\d,?])", page))    # labels, not "in Week 7?"
+            if weeks and "phone" in page:
+                assert speaker in page[weeks[-1].end():], (lesson_id, n + 1, page)

@@ -175,15 +175,39 @@ def test_safeguarding_box_has_step_out_check_in_and_staff_help(notes):
     assert text.count("Ground rules") == 1
 
 
+@pytest.mark.parametrize("key_stage, fits, unfit", [
+    ("ks1", ["Who goes with them:", "Agree a sign with the class",
+             "never leaves the room on their own", "The teaching assistant"],
+     ["without asking or explaining", "Who checks on them:", "the library"]),
+    ("ks3", ["Who checks on them:", "within a few minutes", "step out without asking or explaining",
+             "quiet room or the library"],
+     ["Who goes with them:", "never leaves the room"]),
+])
+def test_step_out_routine_fits_the_age(make_project, cli, key_stage, fits, unfit):
+    """5–11-year-olds never leave the room alone: an agreed sign, and an adult goes with them;
+    at KS3/KS4 a pupil may step out and an adult checks on them within minutes.  Either way
+    the teacher or DSL follows up the same day."""
+    root = make_project({f"{key_stage}/grooming.md": lesson_md(key_stage, body=BODY, **FRONT)})
+    result = cli(root, "build", "--jobs", "1", "--no-check", "--lesson", f"{key_stage}-grooming")
+    assert result.exit_code == 0, result.output
+    text = clean_text(root / f"output/{key_stage}/{key_stage}-grooming-teacher-notes.pdf")
+    for words in fits + ["Who follows up: The class teacher or the DSL talks with them privately the same day"]:
+        assert words in text, (key_stage, words)
+    for words in unfit:
+        assert words not in text, (key_stage, words)
+
+
 def test_step_out_place_and_adult_come_from_school_yml(make_project, cli):
     config = ("school:\n  name: Hillside Test Academy\n"
               "step_out:\n  place: the quiet room next to the library\n"
-              "  follow_up: Mrs Rahman, the learning mentor, checks on them before home time.\n")
+              "  follow_up: Mrs Rahman, the learning mentor, checks on them before home time.\n"
+              "  adult: Mr Okafor, our teaching assistant\n")
     out = build(make_project, cli, config=config, pack=True)
     for name in ("ks2-grooming-teacher-notes.pdf", "ks2-pack.pdf"):
         text = clean_text(out / name)
         assert "Where they can go: the quiet room next to the library." in text, name
         assert "Who follows up: Mrs Rahman, the learning mentor, checks on them before home time." in text
+        assert "Who goes with them: Mr Okafor, our teaching assistant" in text
         assert "Agree a place before the lesson" not in text
     assert "Total 45 min" in clean_text(out / "ks2-pack.pdf")       # the glance works in packs too
 
@@ -191,7 +215,7 @@ def test_step_out_place_and_adult_come_from_school_yml(make_project, cli):
 @pytest.mark.parametrize("value, message", [
     ("step_out: {follow_up: Mr B}\n", "'step_out': missing 'place'"),
     ("step_out: {place: library, folow_up: Mr B}\n", "'step_out.folow_up': unknown key (did you mean 'follow_up'?)"),
-    ("step_out: [library]\n", "'step_out': expected a mapping with keys place, follow_up"),
+    ("step_out: [library]\n", "'step_out': expected a mapping with keys place, follow_up, adult"),
 ])
 def test_bad_step_out_names_the_line(make_project, cli, value, message):
     root = make_project(files={"school/school.yml": "school:\n  name: Hillside\n" + value})
@@ -227,3 +251,110 @@ def test_a_bullet_right_after_a_numbered_list_starts_its_own_list(make_project, 
     text = clean_text(root / "output/ks2/ks2-grooming-teacher-notes.pdf")
     assert "2. The police on 999 in danger. • Stretch: Childline" in text, text
     assert "- Stretch" not in text
+
+
+PREP_BODY = BODY + """
+::: teacher
+## Teacher notes
+
+### Before you teach
+
+- PREP-ONE: tell the DSL the date.
+
+### Key facts for this lesson
+
+- PREP-TWO: a fact.
+
+### Signs a pupil may need help
+
+STAYS-AT-END: withdrawal.
+
+### Likely questions
+
+- PREP-THREE: a question.
+:::
+"""
+
+
+def test_preparation_sections_print_before_the_starter(make_project, cli):
+    """Reviewers read "Before you teach", "Key facts" and "Likely questions" at the end,
+    after the lesson they prepare for: the teacher notes print them, in their order, after
+    the safeguarding box and key words and before the first timed activity; the rest of the
+    "Teacher notes" block stays where the lesson put it."""
+    root = make_project({"ks3/grooming.md": lesson_md("ks3", body=PREP_BODY, **FRONT)})
+    result = cli(root, "build", "--jobs", "1", "--no-check", "--lesson", "ks3-grooming")
+    assert result.exit_code == 0, result.output
+    text = clean_text(root / "output/ks3/ks3-grooming-teacher-notes.pdf")
+    order = [text.find(w) for w in ("Lesson at a glance", "Step-out routine", "Before you teach",
+                                    "PREP-ONE", "Key facts for this lesson", "PREP-TWO",
+                                    "Likely questions", "PREP-THREE", "Amara plays a game",
+                                    "list every trick",
+                                    "Teacher notes Signs a pupil may need help",
+                                    "STAYS-AT-END")]
+    assert -1 not in order and order == sorted(order), order
+    assert text.count("PREP-ONE") == 1
+    # the worksheet never prints teacher text, wherever it goes
+    sheet = clean_text(root / "output/ks3/ks3-grooming-worksheet.pdf")
+    assert "PREP-ONE" not in sheet and "Before you teach" not in sheet
+
+
+def test_real_lesson_prepares_before_the_starter(tmp_path):
+    """KS4 sextortion puts its Teacher notes block after "What I know now"."""
+    from lessonpack.plan import Job
+    from lessonpack.worker import Settings, Worker
+
+    from conftest import REPO
+
+    worker = Worker(Settings(str(REPO)))
+    done = worker.run(Job("ks4/ks4-sextortion-teacher-notes.pdf", "teacher-notes", "ks4",
+                          "ks4-sextortion"))
+    assert done.ok, done.problems
+    path = tmp_path / "notes.pdf"
+    path.write_bytes(done.data)
+    text = clean_text(path)
+    body = text.find("Safeguarding: read before you teach")     # after the glance's table
+    starter = text.find("Starter 8 min", body)
+    assert 0 < body < text.find("Before you teach", body) < \
+        text.find("Key facts for this lesson", body) < text.find("Likely questions", body) < starter
+    assert text.find("Adapting for SEND") > text.find("What I know now 5 min", starter) > starter
+
+
+def test_a_long_glance_stays_on_page_one_in_real_lessons(tmp_path):
+    """KS3 grooming and AI imagery: "Lesson at a glance" ran three lines onto page 2, a page
+    of its own; a long plan is now set tighter and page 2 opens with the safeguarding box."""
+    import pypdf
+
+    from lessonpack.plan import Job
+    from lessonpack.worker import Settings, Worker
+
+    from conftest import REPO
+
+    worker = Worker(Settings(str(REPO)))
+    for lesson_id in ("ks3-grooming", "ks3-ai-imagery"):
+        done = worker.run(Job(f"ks3/{lesson_id}-teacher-notes.pdf", "teacher-notes", "ks3", lesson_id))
+        assert done.ok and not done.layout, (done.problems, done.layout)
+        path = tmp_path / f"{lesson_id}.pdf"
+        path.write_bytes(done.data)
+        pages = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(path).pages]
+        last_message = worker.inputs.lessons[lesson_id].key_messages[-1]
+        assert " ".join(last_message.split()[-4:]) in pages[0], lesson_id
+        assert "Key messages" in pages[0] and "Safeguarding: read before you teach" in pages[1]
+        assert "Key messages" not in pages[1]
+
+
+def test_layout_gate_flags_a_glance_that_runs_onto_a_page_of_its_own(make_project):
+    """Too many key messages for one page even set tight: the glance's tail sits alone on
+    page 2 before its forced page break, and the gate says so (it used to pass as 'ended by
+    force')."""
+    from lessonpack.plan import Job
+    from lessonpack.project import Project
+    from lessonpack.worker import Settings, Worker
+
+    messages = [f"Key message number {i}: a line a teacher reads out" for i in range(23)]
+    root = make_project({"ks3/grooming.md": lesson_md("ks3", body=BODY, key_messages=messages)})
+    worker = Worker(Settings(str(Project(root).root)))
+    done = worker.run(Job("ks3/ks3-grooming-teacher-notes.pdf", "teacher-notes", "ks3", "ks3-grooming"))
+    found = [p.message for p in done.layout if "runs over from page 1" in p.message]
+    assert len(found) == 1 and "page 2: page is only" in found[0] and \
+        "'Lesson at a glance' runs over from page 1" in found[0], \
+        [p.message for p in done.layout]
