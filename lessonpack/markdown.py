@@ -374,8 +374,8 @@ PREP_HEADINGS = ("before you teach", "key facts", "likely questions")
 
 class _PrepFirst(Treeprocessor):
     """Teacher notes: the sections headed "Before you teach", "Key facts…" and "Likely
-    questions" move, in their order, to just before the first timed activity, in one
-    teacher box; their headings become h2 there (h4 under them h3), as the outline needs
+    questions" move, in their order, to just before the first timed activity (ahead of
+    any other teacher box there), in one teacher box; their headings become h2 there (h4 under them h3), as the outline needs
     before the first activity.  A teacher block left with only its heading goes."""
 
     def run(self, root):
@@ -415,6 +415,10 @@ class _PrepFirst(Treeprocessor):
             if len(rest) == 1 and _heading_level(rest[0]):
                 root.remove(block)       # only "Teacher notes" was left
         first = next(i for i, el in enumerate(root) if el.tag == "h2" and el.get("data-minutes"))
+        # ...ahead of any other teacher box before the first activity (signs, SEND, further
+        # resources): the preparation is what a teacher reads first
+        first = next((i for i, el in enumerate(root) if i < first and el.get("class") == "teacher"),
+                     first)
         box = etree.Element("div", {"class": "teacher prep"})
         label = etree.SubElement(box, "p", {"class": "label"})
         label.text = "Teacher"
