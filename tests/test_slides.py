@@ -179,14 +179,15 @@ def test_profile_card_shows_the_camera_icon_on_the_slide_and_in_powerpoint():
     import io
 
     worker = Worker(Settings(str(REPO)))
-    pdf = worker.run(Job("ks4/ks4-ai-imagery-slides.pdf", "slides", "ks4", "ks4-ai-imagery"))
-    pptx = worker.run(Job("ks4/ks4-ai-imagery-slides.pptx", "slides-pptx", "ks4", "ks4-ai-imagery"))
+    # KS2 grooming's Jay_Goals card (KS4 AI imagery's lena_16 card became a chat)
+    pdf = worker.run(Job("ks2/ks2-grooming-slides.pdf", "slides", "ks2", "ks2-grooming"))
+    pptx = worker.run(Job("ks2/ks2-grooming-slides.pptx", "slides-pptx", "ks2", "ks2-grooming"))
     assert pdf.ok and pptx.ok, pdf.problems + pptx.problems
 
     with pikepdf.open(io.BytesIO(pdf.data)) as doc:
         numbers = {page.objgen: n for n, page in enumerate(doc.pages)}
         card_page = next(n for n, page in enumerate(doc.pages)
-                         if b"lena_16" in _page_text(pdf.data, n))
+                         if b"a smiling boy" in _page_text(pdf.data, n))
         figures = [(str(e.get("/Alt", "")), numbers.get(e["/Pg"].objgen) if "/Pg" in e else None,
                     str(e["/P"].get("/S")), [str(k.get("/S")) for k in e["/P"]["/K"]
                                               if isinstance(k, pikepdf.Dictionary)])
@@ -424,9 +425,9 @@ def test_no_slide_holds_only_a_line_or_a_lone_picture(decks, lesson_id):
 
 
 @pytest.mark.parametrize("lesson_id, alone, beside", [
-    ("ks4-sextortion", "Who is responsible for what happens to Noah?", "clock is ticking"),
-    ("ks4-isolation", "Telling an adult when a friend may be unsafe is caring", "Asked for nudes"),
-    ("ks4-ai-imagery", "Whatever a fake account does", "Tick each clue"),
+    ("ks4-sextortion", "Who is responsible for what happens to Noah?", "Talk with a partner first"),
+    ("ks4-isolation", "It's caring, not snitching.", "Asked for nudes"),
+    ("ks4-ai-imagery", "What could Theo do? Give three ideas.", "Theo is in Year 10"),
     ("ks2-isolation", "Sami stops going to football club", "Skye"),
 ])
 def test_a_lone_sentence_joins_the_slide_it_belongs_to(decks, lesson_id, alone, beside):
@@ -490,12 +491,39 @@ def test_many_tick_columns_leave_the_statements_room(decks):
     assert widths[0] / sum(widths) >= 0.38
 
 
-def test_a_numbered_list_cut_by_writing_spaces_stays_whole(decks):
-    """KS4 reporting's four situations, each with a line to write on, are one list: all four
-    on one slide (they were cut 3/1)."""
-    pdf, _ = decks["ks4-reporting"]
-    assert any("asks for nudes" in page and "not answering her phone" in page and
-               "Which route or routes fit each situation?" in page for page in _pages(pdf))
+def test_a_numbered_list_cut_by_writing_spaces_stays_whole(make_project):
+    """Four numbered situations, each with lines to write on, are one list: all four on one
+    slide with their instruction (KS4 reporting's were once cut 3/1)."""
+    body = textwrap.dedent("""\
+        ## Activity 1: Who can help? {15 min}
+
+        Use the "Who can help" box at the end. Who could help in each situation?
+
+        1. A new online "friend" from a game wants a secret chat on a private app, and asks
+           for a photo.
+
+        ::: lines 1
+
+        2. Someone says they will tell everyone a secret about Sam unless Sam sends a picture.
+
+        ::: lines 1
+
+        3. Sam is sent a link to a web page that makes Sam feel scared and upset.
+
+        ::: lines 2
+
+        4. A friend has gone to meet an online "friend" alone and is not answering her phone.
+
+        ::: lines 1
+
+        ## Plenary {5 min}
+
+        It is never your fault. You will not be in trouble for telling.
+        """)
+    _, deck = _deck(make_project, body=body)
+    slides = [s.text() for s in deck.slides if s.activity == "Activity 1: Who can help?"]
+    assert any("secret chat on a private app" in t and "not answering her phone" in t and
+               "Who could help in each situation?" in t for t in slides), slides
 
 
 def test_an_instruction_and_its_picture_join_the_table_that_follows(make_project):
