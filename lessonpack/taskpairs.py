@@ -35,7 +35,8 @@ def _marker(space: etree.Element, kind: str) -> etree.Element:
     what = SPACES[kind]
     if rows == "1":          # "[1 line to write on]", not "[1 lines …]"
         what = what.replace("lines ", "line ", 1)
-    marker.text = f"[{rows} {what}]" if rows.isdigit() and kind.startswith("answer-") else f"[{what}]"
+    # "[3 lines to write on]"; a box's size is its height, not a count: "[box to write or draw in]"
+    marker.text = f"[{rows} {what}]" if rows.isdigit() and kind == "answer-lines" else f"[{what}]"
     marker.tail = space.tail
     return marker
 

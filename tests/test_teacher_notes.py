@@ -138,7 +138,7 @@ def test_each_task_is_printed_beside_its_model_answer(notes):
     text = clean_text(notes)
     assert "PUPILS' TASK" in text.upper() and "MODEL ANSWER" in text.upper()
     # spaces to write in shrink to a marker: no ruled lines in the teacher's copy
-    assert "[3 lines to write on]" in text and "[4 box to write or draw in]" in text
+    assert "[3 lines to write on]" in text and "[box to write or draw in]" in text and "[4 box" not in text
 
 
 def test_a_task_without_an_answer_is_full_width(notes):
