@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import signal
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -290,21 +289,8 @@ def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path
         prepare_for_fork(settings, inputs)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=init_process, initargs=(settings,))
-
-    def submit(*args):
-        # A submit may fork a worker: Ctrl-C is held back meanwhile, so that no worker is
-        # interrupted before it ignores Ctrl-C (a worker dying in its first instant can
-        # leave the pool's queue locked); the parent gets the interrupt straight after.
-        if os.name != "posix":
-            return pool.submit(*args)
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            return pool.submit(*args)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
-
     try:
-        futures = {submit(run_in_process, job): job for job in documents}
+        futures = {pool.submit(run_in_process, job): job for job in documents}
         waiting = list(assembled)
         while futures or waiting:
             for job in [j for j in waiting if ready(j)]:
@@ -313,7 +299,7 @@ def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path
                 if failed:
                     yield finish(job, failed)
                 else:
-                    futures[submit(run_in_process, job, found)] = job
+                    futures[pool.submit(run_in_process, job, found)] = job
             if not futures:
                 continue
             finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)

@@ -280,8 +280,6 @@ def prepare_for_fork(settings: Settings, inputs: Inputs) -> None:
 def init_process(settings: Settings) -> None:
     """Pool initializer: the parent handles Ctrl-C; the worker loads everything once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):      # forked while the parent held Ctrl-C back
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     global _WORKER
     if _INHERITED is not None and _INHERITED.settings == settings:
         _WORKER = _INHERITED
