@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -271,11 +272,13 @@ def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path
             done[job.path] = result
         return result
 
-    # Forked workers inherit this process's loaded inputs and renderer, so starting one costs
-    # little; without fork each pays about a second (WeasyPrint, fonts, stylesheets, lessons),
-    # and a handful of documents, such as a one-lesson edit, is faster in this one.
+    # Forked workers inherit this process's loaded inputs and renderer; one worker per two
+    # documents at most (a one-lesson edit's four use both CPUs, one document stays here).
+    # No fork from `serve`'s request threads: a fork there can inherit another thread's lock.
     fork = os.name == "posix"
-    workers = max(1, min(workers, len(documents) if fork else len(documents) // 2))
+    workers = max(1, min(workers, len(documents) // 2))
+    if threading.current_thread() is not threading.main_thread():
+        workers = 1
     if workers == 1:
         worker = Worker(settings, inputs)
         for job in documents:
@@ -306,6 +309,13 @@ def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path
             for future in sorted(finished, key=lambda f: futures[f]):
                 job = futures.pop(future)
                 yield finish(job, future.result())
+    except KeyboardInterrupt:
+        # Ctrl-C stops the workers now rather than after their current documents (their
+        # results only ever come back here, so nothing is half-written); Python 3.11 has no
+        # public way to stop a pool's processes.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
