@@ -44,9 +44,7 @@ def load_inputs(project: Project, settings, *, keep_going: bool = False) -> Inpu
                     problems=problems, excluded=excluded)
     # "Lesson at a glance" names each activity's slides; the decks are converted with the
     # templates (and art) the documents use, so the bodies converted here are reused
-    overrides = [config.overrides / "templates"] if config and config.overrides else []
-    inputs.slides = slide_numbers(inputs, Templates(overrides + [project.templates],
-                                                    project.builtin_templates))
+    inputs.slides = slide_numbers(inputs, Templates.of(project, config))
     return inputs
 
 

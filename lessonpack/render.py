@@ -54,6 +54,12 @@ class Templates:
         self.env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}"
         self._used: dict[str, list[Path]] = {}
 
+    @classmethod
+    def of(cls, project, config=None) -> "Templates":
+        """A build's chain: the school's overrides (if any), the project's, the built-in."""
+        overrides = [config.overrides / "templates"] if config and config.overrides else []
+        return cls(overrides + [project.templates], project.builtin_templates)
+
     def render(self, name: str, **context) -> str:
         """Render one template; a broken (override) template is an error naming file and line."""
         try:

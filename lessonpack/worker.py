@@ -67,10 +67,7 @@ class Worker:
         self.settings = settings
         self.project = Project(Path(settings.project_root))
         self.inputs = inputs or load_inputs(self.project, settings)
-        config = self.inputs.config
-        override_templates = [config.overrides / "templates"] if config and config.overrides else []
-        self.templates = Templates(override_templates + [self.project.templates],
-                                   self.project.builtin_templates)
+        self.templates = Templates.of(self.project, self.inputs.config)
         self._renderer = None
 
     @property

@@ -99,9 +99,7 @@ def run_checks(project, inputs, *, strict: bool = False, on: dt.date | None = No
                    leaks, numbers, overrides as school_overrides, readability, signposting,
                    timings)
 
-    config = inputs.config
-    overrides = [config.overrides / "templates"] if config and config.overrides else []
-    templates = Templates(overrides + [project.templates], project.builtin_templates)
+    templates = Templates.of(project, inputs.config)
     words, _ = load_yaml_mapping(project.data("language.yml"))
     subjects, problems = prepare(project, inputs, templates)
     cast = project.doc("cast.md")
