@@ -400,6 +400,19 @@ def _list_items(box) -> int | None:
     return None
 
 
+def _split_short(parts: list, count, what: str, unit: str, short: int) -> tuple[int, Finding | None]:
+    """The whole list or table's size (counted in its HTML, else over its fragments) and, when
+    it has at most `short` items or rows, the finding that it is split at all."""
+    number, _, box = parts[0]
+    element = getattr(box, "element", None)
+    total = count(element) if element is not None else sum(n for _, n, _ in parts)
+    if total > short:
+        return total, None
+    return total, Finding(number, f"split-short-{what}",
+                          f"{what} '{_words(box)}' ({total} {unit}) is split across "
+                          f"{_pages(parts)}; a {what} this short prints whole", _words(box))
+
+
 def _split_lists(boxes: list, short: int = SHORT) -> list[Finding]:
     """Short lists (at most `short` items) split across pages at all; longer lists split so
     that one item stands alone on a page."""
@@ -407,14 +420,9 @@ def _split_lists(boxes: list, short: int = SHORT) -> list[Finding]:
     for parts in _fragments(boxes, _list_items):
         if len(parts) < 2:
             continue
-        number, _, box = parts[0]
-        element = getattr(box, "element", None)
-        total = _items(element) if element is not None else sum(n for _, n, _ in parts)
-        if total <= short:
-            findings.append(Finding(number, "split-short-list",
-                                    f"list '{_words(box)}' ({total} items) is split across "
-                                    f"{_pages(parts)}; a list this short prints whole",
-                                    _words(box)))
+        total, finding = _split_short(parts, _items, "list", "items", short)
+        if finding:
+            findings.append(finding)
             continue
         if total < 3:     # two items split one and one: halved, not one left alone
             continue
@@ -440,14 +448,9 @@ def _split_tables(boxes: list, short: int = SHORT) -> list[Finding]:
     for parts in _fragments(boxes, _table_rows):
         if len(parts) < 2:
             continue
-        number, _, box = parts[0]
-        element = getattr(box, "element", None)
-        total = _body_rows(element) if element is not None else sum(n for _, n, _ in parts)
-        if total <= short:
-            findings.append(Finding(number, "split-short-table",
-                                    f"table '{_words(box)}' ({total} rows) is split across "
-                                    f"{_pages(parts)}; a table this short prints whole",
-                                    _words(box)))
+        _total, finding = _split_short(parts, _body_rows, "table", "rows", short)
+        if finding:
+            findings.append(finding)
             continue
         for number, rows, box in parts:
             if rows <= 1:
