@@ -178,6 +178,20 @@ def cli():
     return run
 
 
+def build_shipped(out: Path, lesson_ids, *, jobs: int = 1) -> Path:
+    """The shipped lessons' documents built into `out` with the real CLI, gates off (the
+    content gates have tests of their own): what a teacher's copy prints."""
+    import sys
+
+    args = [sys.executable, str(REPO / "build.py"), "--project", str(REPO), "build",
+            "--out", str(out), "--jobs", str(jobs), "-q", "--no-check"]
+    for lesson_id in lesson_ids:
+        args += ["--lesson", lesson_id]
+    done = subprocess.run(args, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
 def pdf_text(path: Path) -> str:
     """Text of a PDF as poppler's pdftotext sees it, whitespace normalised."""
     out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,

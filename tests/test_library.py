@@ -8,13 +8,11 @@ test here into an error."""
 from __future__ import annotations
 
 import re
-import subprocess
 from collections import Counter
-import sys
 
 import pytest
 
-from conftest import REPO, pdf_text, structure_of, tagged_text
+from conftest import REPO, build_shipped, pdf_text, structure_of, tagged_text
 from test_fixed_expectations import REASSURANCE, UK_PHONE_RE, VERIFIED, plain
 from lessonpack.helplines import load_registry
 from lessonpack.lessons import TOPICS, parse_lesson
@@ -29,14 +27,7 @@ REGISTRY = load_registry(REPO / "data/helplines.yml")
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """Every lesson's documents (no packs), built once with the real CLI, gates off."""
-    out = tmp_path_factory.mktemp("library")
-    args = [sys.executable, str(REPO / "build.py"), "--project", str(REPO), "build",
-            "--out", str(out), "--jobs", "2", "-q", "--no-check"]
-    for lesson_id in EXPECTED:
-        args += ["--lesson", lesson_id]
-    done = subprocess.run(args, capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return out
+    return build_shipped(tmp_path_factory.mktemp("library"), EXPECTED, jobs=2)
 
 
 def test_every_expected_lesson_exists():

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import textwrap
 
 import pikepdf
 import pytest
 from pptx import Presentation
 
-from conftest import REPO, lesson_md, pdf_text, structure_of
+from conftest import REPO, build_shipped, lesson_md, pdf_text, structure_of
 from lessonpack.helplines import load_registry
 from lessonpack.lessons import parse_lesson
 from lessonpack.markdown import TEACHER, WORKSHEET, render_body
@@ -34,16 +33,9 @@ def _lesson(lesson_id: str):
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """Two real lessons built once with the real CLI."""
-    out = tmp_path_factory.mktemp("slides")
     # --no-check: the content gates have tests of their own (and one below for slides);
     # these tests are about what the slides show, whatever state the lessons are in.
-    args = [sys.executable, str(REPO / "build.py"), "--project", str(REPO), "build",
-            "--out", str(out), "--jobs", "1", "-q", "--no-check"]
-    for lesson_id in LESSONS:
-        args += ["--lesson", lesson_id]
-    done = subprocess.run(args, capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return out
+    return build_shipped(tmp_path_factory.mktemp("slides"), LESSONS)
 
 
 def _files(built, lesson_id):
