@@ -96,8 +96,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
     inputs = load_inputs(options.project, settings, keep_going=options.keep_going)
     load_failures = list(inputs.problems)
 
-    # 2. check: the safeguarding gates; --no-check builds drafts instead
-    if options.check:
+    # 2. check: the safeguarding gates; --no-check builds drafts instead.  Nothing is
+    #    written unless they pass, so they run while the workers lay the documents out;
+    #    with --keep-going a lesson failing them is left out of the plan, so they run first.
+    def check() -> None:
         from .checks import run_checks
 
         findings = run_checks(options.project, inputs, strict=options.strict)
@@ -106,8 +108,12 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
         if errors and not options.keep_going:
             raise ProblemsFound(findings, what="check error")
         bad = {p.path for p in errors}
-        load_failures += errors
+        load_failures.extend(errors)
         inputs.lessons = {k: l for k, l in inputs.lessons.items() if l.shown not in bad}
+
+    alongside = options.check and not options.keep_going
+    if options.check and not alongside:
+        check()
 
     # 3. plan: which documents, which of them are already current
     jobs = _plan(options, inputs)
@@ -127,12 +133,17 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
     todo = sorted(wanted, key=lambda j: (j.kind in ASSEMBLED, j.variant != "standard",
                                          j.variant, j.path))
     report.skipped = [j for j in jobs if j not in wanted]
-    for i, job in enumerate(report.skipped, 1):
-        reporter("skipped", job, None, i, len(jobs))
+
+    def checked() -> None:
+        """Runs once the work is handed out, before the first result is reported."""
+        if alongside:
+            check()
+        for i, job in enumerate(report.skipped, 1):
+            reporter("skipped", job, None, i, len(jobs))
 
     # 4. render: serial and parallel run the same Worker.run
     done = len(report.skipped)
-    for result in _render(todo, settings, inputs, options.jobs, options.out, cache):
+    for result in _render(todo, settings, inputs, options.jobs, options.out, cache, checked):
         done += 1
         (report.built if result.ok else report.failed).append(result)
         reporter("built" if result.ok else "failed", result.job, result, done, len(jobs))
@@ -227,13 +238,16 @@ def _is_full_build(options: BuildOptions) -> bool:
 
 
 def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path,
-            cache: Cache) -> Iterator[Result]:
+            cache: Cache, first: Callable[[], None]) -> Iterator[Result]:
     """Results as they are ready; one process per worker, or this process for --jobs 1.
+    `first()` runs before any result is returned: in this process, while the workers
+    start on the documents (or before the documents when there are no workers).
 
     Documents first; a pack or class set as soon as the documents it is assembled from
     are ready (built now, or current in the output folder), in whichever worker is free:
     it receives their PDFs and lays out only its cover, contents and page numbers."""
     if not jobs:
+        first()
         return
     lessons = list(inputs.lessons.values())
     documents = [j for j in jobs if j.kind not in ASSEMBLED]
@@ -280,6 +294,7 @@ def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path
     if threading.current_thread() is not threading.main_thread():
         workers = 1
     if workers == 1:
+        first()
         worker = Worker(settings, inputs)
         for job in documents:
             yield finish(job, worker.run(job))
@@ -294,6 +309,7 @@ def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path
                                initializer=init_process, initargs=(settings,))
     try:
         futures = {pool.submit(run_in_process, job): job for job in documents}
+        first()
         waiting = list(assembled)
         while futures or waiting:
             for job in [j for j in waiting if ready(j)]:
@@ -309,10 +325,10 @@ def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path
             for future in sorted(finished, key=lambda f: futures[f]):
                 job = futures.pop(future)
                 yield finish(job, future.result())
-    except KeyboardInterrupt:
-        # Ctrl-C stops the workers now rather than after their current documents (their
-        # results only ever come back here, so nothing is half-written); Python 3.11 has no
-        # public way to stop a pool's processes.
+    except BaseException:
+        # Ctrl-C or a failed check stops the workers now rather than after their current
+        # documents (their results only ever come back here, so nothing is half-written);
+        # Python 3.11 has no public way to stop a pool's processes.
         for process in list(getattr(pool, "_processes", {}).values()):
             process.terminate()
         raise

@@ -43,6 +43,7 @@ class Inputs:
     fillable: bool = False
     paper: str = "A4"
     slides: dict = field(default_factory=dict)   # lesson id → {activity title: "3–5"}
+    slide_texts: dict = field(default_factory=dict)   # lesson id → what each body slide shows
     problems: list[Problem] = field(default_factory=list)
     excluded: dict[str, str] = field(default_factory=dict)   # lesson id → why it is not chosen
 
@@ -238,14 +239,17 @@ def _lesson_context(lesson: Lesson, kind: str, inputs: Inputs, problems: list[Pr
     )
 
 
-def slide_numbers(inputs: Inputs, templates=None) -> dict[str, dict[str, str]]:
-    """Lesson id → {activity title: "3–5"}: the slides of each activity, for the teacher
-    notes' "Lesson at a glance" (a lesson whose body cannot be converted has none)."""
-    out = {}
+def slide_summaries(inputs: Inputs, templates=None) -> tuple[dict, dict]:
+    """From one deck per lesson: lesson id → {activity title: "3–5"} (the slides of each
+    activity, for the teacher notes' "Lesson at a glance") and lesson id → the text of each
+    slide made from the lesson body (for the checks, which look for answers shown on them)."""
+    numbers, texts = {}, {}
     for lesson in inputs.lessons.values():
         if not lesson.is_guide:
-            out[lesson.id] = deck_for(lesson, inputs, [], [], templates).numbers_by_activity()
-    return out
+            deck = deck_for(lesson, inputs, [], [], templates)
+            numbers[lesson.id] = deck.numbers_by_activity()
+            texts[lesson.id] = [s.text() for s in deck.slides if s.kind in ("activity", "recap")]
+    return numbers, texts
 
 
 def deck_for(lesson: Lesson, inputs: Inputs, problems: list[Problem], bodies: list,

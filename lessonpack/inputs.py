@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .compose import Inputs, slide_numbers
+from .compose import Inputs, slide_summaries
 from .render import Templates
 from .config import load_config
 from .errors import ProblemsFound
@@ -42,9 +42,10 @@ def load_inputs(project: Project, settings, *, keep_going: bool = False) -> Inpu
                     curriculum=curriculum, config=config, draft=settings.draft,
                     fillable=settings.fillable, paper=config.paper if config else "A4",
                     problems=problems, excluded=excluded)
-    # "Lesson at a glance" names each activity's slides; the decks are converted with the
-    # templates (and art) the documents use, so the bodies converted here are reused
-    inputs.slides = slide_numbers(inputs, Templates.of(project, config))
+    # "Lesson at a glance" names each activity's slides and the checks read what they show;
+    # the decks are converted with the templates (and art) the documents use, so the bodies
+    # converted here are reused
+    inputs.slides, inputs.slide_texts = slide_summaries(inputs, Templates.of(project, config))
     return inputs
 
 

@@ -81,11 +81,13 @@ def prepare(project, inputs, templates) -> tuple[list[Subject], list[Problem]]:
             problems += teacher.problems
         slides = []
         if not lesson.is_guide:
-            from ..compose import deck_for
+            from ..compose import slide_summaries
 
-            # the slides made from the lesson body (the others print front matter and data)
-            slides = [s.text() for s in deck_for(lesson, inputs, [], [], templates).slides
-                      if s.kind in ("activity", "recap")]
+            # the slides made from the lesson body (the others print front matter and data),
+            # read when the inputs were loaded
+            if lesson.id not in inputs.slide_texts:
+                inputs.slides, inputs.slide_texts = slide_summaries(inputs, templates)
+            slides = inputs.slide_texts[lesson.id]
         subjects.append(Subject(lesson, worksheet.scan, worksheet, teacher, pupils.html, teacher_html,
                                 slides))
     return subjects, problems
