@@ -288,43 +288,56 @@ class _Writer:
             self._art(slide, b.art[0], x + w - art_w - 7, y + 5, art_w, art_h)
 
     def _chat(self, slide, b: Block, x, y, w) -> None:
-        pw = geo.chat_width(w)
+        """The compact chat of the slides PDF: speakers' names in a column beside the
+        bubbles (the owner's on the right), a long chat in two columns."""
+        pw = geo.chat_width(w, b)
         px = x + (w - pw) / 2
         total = geo.height(b, w, self.ks)
         group = slide.shapes.add_group_shape()
-        phone = group.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(px), Mm(y), Mm(pw), Mm(total - 4))
+        phone = group.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(px), Mm(y), Mm(pw), Mm(total - 3))
         phone.adjustments[0] = 0.05
         self._solid(phone, WHITE, line=INK, width=2)
-        line_h = self.small * geo.PT * geo.LINE
-        head = group.shapes.add_textbox(Mm(px), Mm(y + 2), Mm(pw), Mm(line_h + 2))
-        self._fill(head.text_frame, [((f"{b.title}’s phone", "b"),)], self.small, colour=MUTED,
+        head_h = geo.MIN_PT * geo.PT * 1.15
+        head = group.shapes.add_textbox(Mm(px), Mm(y + 1.5), Mm(pw), Mm(head_h + 1))
+        _no_margins(head.text_frame)
+        self._fill(head.text_frame, [((f"{b.title}’s phone", "b"),)], geo.MIN_PT, colour=MUTED,
                    align=PP_ALIGN.CENTER)
-        cy = y + 4 + line_h + 4
-        inner = pw * geo.BUBBLE
-        for kind, who, said in b.entries:
-            if kind in ("time", "notice"):
-                hh = geo.text_height(said, pw - 12, self.small, self.ks)
-                box = group.shapes.add_textbox(Mm(px + 6), Mm(cy), Mm(pw - 12), Mm(hh + 1))
-                self._fill(box.text_frame, [((said, "b" if kind == "time" else "i"),)], self.small,
-                           colour=MUTED, align=PP_ALIGN.CENTER)
-                cy += hh + 2.5
-                continue
-            mine = kind == "mine"
-            name_h = geo.MIN_PT * geo.PT * geo.LINE
-            bx = px + pw - 5 - inner if mine else px + 5
-            label = group.shapes.add_textbox(Mm(bx), Mm(cy), Mm(inner), Mm(name_h + 1))
-            _no_margins(label.text_frame)
-            self._fill(label.text_frame, [((f"{who}:", "b"),)], geo.MIN_PT, colour=MUTED,
-                       align=PP_ALIGN.RIGHT if mine else PP_ALIGN.LEFT)
-            cy += name_h
-            hh = geo.text_height(said, inner - 8, self.small, self.ks)
-            bubble = group.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(bx), Mm(cy), Mm(inner), Mm(hh + 2))
-            bubble.adjustments[0] = 0.3
-            self._solid(bubble, self.tint if mine else BUBBLE, line=self.accent if mine else None)
-            bubble.text_frame.margin_left = bubble.text_frame.margin_right = Mm(3)
-            bubble.text_frame.margin_top = bubble.text_frame.margin_bottom = Mm(1)
-            self._fill(bubble.text_frame, [((said, ""),)], self.small)
-            cy += hh + 4.0
+        label = b.box or geo.chat_label(b)
+        small = self.small
+        left = px + geo.CHAT_SIDES / 2
+        for entries, column in geo.chat_columns(b, w):
+            cy = y + 1.5 + head_h + 2.6
+            for entry in entries:
+                kind, who, said = entry
+                hh = geo.entry_height(entry, column, b, self.ks) - geo.CHAT_GAP
+                if kind in ("time", "notice"):
+                    box = group.shapes.add_textbox(Mm(left), Mm(cy), Mm(column), Mm(hh))
+                    _no_margins(box.text_frame)
+                    self._fill(box.text_frame, [((said, "b" if kind == "time" else "i"),)], small,
+                               colour=MUTED, align=PP_ALIGN.CENTER)
+                    cy += hh + geo.CHAT_GAP
+                    continue
+                mine = kind == "mine"
+                inner = column - label
+                lines = geo.lines_of(said, inner - 6, small, self.ks)
+                # a one-line bubble is as wide as its words (about), as in the PDF
+                bw = inner if lines > 1 else min(inner, geo.lines_width(said, small, self.ks) + 7)
+                bx = left + column - label - bw if mine else left + label
+                name = group.shapes.add_textbox(Mm(left + column - label + 2 if mine else left),
+                                                Mm(cy + geo.CHAT_PAD), Mm(label - 2),
+                                                Mm(geo.MIN_PT * geo.PT * geo.BUBBLE_LINE + 1))
+                _no_margins(name.text_frame)
+                self._fill(name.text_frame, [((f"{who}:", "b"),)], geo.MIN_PT, colour=MUTED)
+                bubble = group.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(bx), Mm(cy),
+                                                Mm(bw), Mm(hh))
+                bubble.adjustments[0] = 0.3
+                self._solid(bubble, self.tint if mine else BUBBLE, line=self.accent if mine else None)
+                tf = bubble.text_frame
+                tf.margin_left = tf.margin_right = Mm(3)
+                tf.margin_top = tf.margin_bottom = Mm(geo.CHAT_PAD)
+                self._fill(tf, [((said, ""),)], small, anchor=MSO_ANCHOR.MIDDLE)
+                cy += hh + geo.CHAT_GAP
+            left += column + geo.CHAT_COLUMNS
         words = "; ".join(f"{who}: {said}" if kind in ("message", "mine") else said
                           for kind, who, said in b.entries)
         _describe(group, f"A made-up chat on {b.title}’s phone. {words}")

@@ -51,7 +51,15 @@ BOLD_EM = 0.56                     # titles are bold
 TABLE_EM = 0.46                    # table and card text, in narrower columns
 
 MAX_CARDS = 6
-MAX_MESSAGES = 8
+CHAT_WHOLE = 6                     # a chat of up to this many messages is never cut
+# The compact chat of the slides: each speaker's name in a column beside the bubble,
+# tight lines; a long chat in two columns (see _chat_fit).  Sizes in mm.
+CHAT_TOP = 17.0                    # the phone's frame, its owner line and the gap below
+CHAT_GAP = 1.2                     # between two entries
+CHAT_PAD = 0.8                     # a bubble's top and bottom padding
+CHAT_SIDES = 9.4                   # the phone's side padding and frame
+CHAT_COLUMNS = 5.0                 # between the two columns of a long chat
+BUBBLE_LINE = 1.2                  # line height in bubbles; time and notice lines 1.15
 MAX_ROWS = 8
 MAX_HELPLINES = 3
 # A table or list this short stays on one slide: tighter spacing, then (tables) without
@@ -122,6 +130,8 @@ class Block:
     fit: int = 0                                           # tables and lists: see FITS
     widths: list[float] = field(default_factory=list)     # table: its tick columns (mm)
     box: float = 0.0                                       # hand: the height it is drawn at
+    split: int = 0                                         # chat: the entry its 2nd column starts at
+    icons: list = field(default_factory=list)             # lists, tables: each item's picture or None
     whole: "Block | None" = field(default=None, compare=False, repr=False)  # a part's block
 
 
@@ -387,6 +397,11 @@ def lines_of(text: str, width: float, pt: float, key_stage: str, *, em: float | 
     return total
 
 
+def lines_width(text: str, pt: float, key_stage: str) -> float:
+    """The width (mm) of text on one line (generous, as lines_of)."""
+    return len(text) * pt * PT * CHAR_EM.get(key_stage, DEFAULT_CHAR_EM)
+
+
 def text_height(text: str, width: float, pt: float, ks: str) -> float:
     return lines_of(text, width, pt, ks) * pt * PT * LINE
 
@@ -405,14 +420,8 @@ def height(block: Block, width: float, ks: str) -> float:
         h += (body * PT * LINE + 2) if block.title else 0
         return max(h, 45 if block.art else 0) + 12
     if block.kind == "chat":
-        inner = chat_width(width) * BUBBLE - 8
-        h = 8 + small * PT * LINE + 4
-        for kind, _, said in block.entries:
-            if kind in ("message", "mine"):
-                h += text_height(said, inner, small, ks) + MIN_PT * PT * LINE + 4.0
-            else:
-                h += text_height(said, chat_width(width) - 12, small, ks) + 2.5
-        return h
+        return CHAT_TOP + max(sum(entry_height(e, column, block, ks) for e in part)
+                              for part, column in chat_columns(block, width))
     if block.kind == "profile":
         return 70.0
     if block.kind == "cards":
@@ -453,9 +462,35 @@ def helpline_height(h, width: float, ks: str, *, large: bool = False) -> float:
     return max(qr + 4 if h.qr and h.url else 0, lines * PT * LINE + 4)
 
 
-def chat_width(width: float) -> float:
-    """A wide phone: short messages keep to one line, so a slide holds more of the chat."""
-    return min(width, 190.0)
+def chat_width(width: float, block: Block | None = None) -> float:
+    """A wide phone: short messages keep to one line, so a slide holds more of the chat;
+    a chat in two columns takes the whole width."""
+    return width if block is not None and block.split else min(width, 190.0)
+
+
+def chat_columns(block: Block, width: float) -> list[tuple[list, float]]:
+    """A chat's columns: (entries, column width in mm), one or two."""
+    inner = chat_width(width, block) - CHAT_SIDES
+    if not block.split:
+        return [(block.entries, inner)]
+    half = (inner - CHAT_COLUMNS) / 2
+    return [(block.entries[:block.split], half), (block.entries[block.split:], half)]
+
+
+def chat_label(block: Block) -> float:
+    """The width (mm) of the speakers' column beside the bubbles: the longest name."""
+    names = {who for kind, who, _ in block.entries if kind in ("message", "mine")}
+    return max((_bold_width(f"{who}:", MIN_PT) for who in names), default=0.0) + 2.0
+
+
+def entry_height(entry: tuple[str, str, str], column: float, block: Block, ks: str) -> float:
+    """One message (its bubble beside the speaker's name), time or notice line of a chat."""
+    kind, _, said = entry
+    small = small_pt(ks)
+    if kind in ("message", "mine"):
+        inner = column - chat_label(block) - 6          # the bubble's side padding
+        return lines_of(said, inner, small, ks) * small * PT * BUBBLE_LINE + 2 * CHAT_PAD + CHAT_GAP
+    return lines_of(said, column, small, ks) * small * PT * 1.15 + CHAT_GAP
 
 
 def cards_per_row(n: int, ks: str = "") -> int:
@@ -616,7 +651,7 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
 
 def _settle(slide: Slide, ks: str) -> None:
     """Sizes both writers draw at: a table's tick columns for the width it has on its
-    slide, and a hand the height its slide leaves it."""
+    slide, a hand the height its slide leaves it, and a chat its speakers' column."""
     width = BODY_WIDTH - (ASIDE_WIDTH + GAP if slide.aside else 0)
     for i, block in enumerate(slide.blocks):
         if block.kind == "table":
@@ -624,6 +659,8 @@ def _settle(slide: Slide, ks: str) -> None:
         elif block.kind == "hand":
             others = sum(height(b, width, ks) for b in slide.blocks if b is not block)
             slide.blocks[i] = replace(block, box=max(HAND, SPACE - others - 3))
+        elif block.kind == "chat":
+            slide.blocks[i] = replace(block, box=chat_label(block))
 
 
 def _cover_picture(slides: list[Slide]) -> tuple[str, str, str] | None:
@@ -711,6 +748,7 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
     def width() -> float:
         return BODY_WIDTH - (ASIDE_WIDTH + GAP if current is not None and current.aside else 0)
 
+    narrow = BODY_WIDTH - ASIDE_WIDTH - GAP
     items = _joined_lists(activity.items)
     for i, item in enumerate(items):
         if item == "notes":
@@ -773,6 +811,8 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
             # stories, chats and profiles may share the slide with a picture: narrow estimate
             need = height(piece, BODY_WIDTH if big and piece.kind not in SHARES else
                           BODY_WIDTH - ASIDE_WIDTH - GAP if piece.kind in SHARES else width(), ks)
+            if piece.kind == "chat":           # as drawn: beside the slide's picture or not
+                need = height(piece, width() if current is not None else BODY_WIDTH, ks)
             # A short instruction just before a list, table, cards or chat is its lead-in:
             # it stays on the slide of what it introduces.
             lead = lead_in if lead_in is not None and current is not None and \
@@ -800,6 +840,11 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
                 forced_title = ""
                 if aside and not big:
                     current.aside = aside
+                elif aside and piece.kind == "chat" and height(piece, narrow, ks) + \
+                        (height(lead, narrow, ks) if lead is not None else 0) > SPACE:
+                    # a chat needs the whole width: its picture goes beside a neighbour
+                    made.insert(len(made) - 1, Slide("activity", title, [Block("art", art=[aside])],
+                                                     activity=activity.title, minutes=activity.minutes))
                 elif aside:
                     current.aside = aside if piece.kind in ("story", "chat", "profile") else None
                 if lead is not None:
@@ -1014,6 +1059,8 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
     that follows), or [] if there is no such cut."""
     space = SPACE
     first = space if first_space is None else first_space
+    if block.kind == "chat":
+        return _chat_pieces(block, ks, first, SPACE if last_space is None else last_space, parts)
     width = BODY_WIDTH - (ASIDE_WIDTH + GAP if block.kind in SHARES else 0)
     attr, most, also = _PARTS.get(block.kind, ("paras", 99, None))
     if block.kind not in ("chat", "cards", "table", "helplines", "story", "bullets", "numbers",
@@ -1021,8 +1068,7 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
         return [block]
     items = getattr(block, attr)
     grows = lambda a, b, room: b - a <= most and height(_copy(block, attr, a, b, also), width, ks) <= room  # noqa: E731
-    # a part of a chat never ends with its time line while the chat goes on
-    fits = lambda a, b, room: grows(a, b, room) and not _cut_after_time(block, items, a, b)  # noqa: E731
+    fits = grows
     if parts is not None:
         last = space if last_space is None else last_space
         cut = _balanced(len(items), parts, lambda a, b: height(
@@ -1045,24 +1091,71 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
     balanced = _balanced(len(items), len(bounds), lambda a, b: height(
         _copy(block, attr, a, b, also), width, ks), lambda i, a, b: fits(a, b, first if i == 0 else space))
     bounds = balanced or bounds
-    if block.kind == "chat":
-        # a time line ("-- 8:55 pm --") heads the messages after it, never ends a screen
-        for i in range(len(bounds) - 1):
-            (a, b), (c, d) = bounds[i], bounds[i + 1]
-            if b - a > 1 and items[b - 1][0] == "time":
-                bounds[i], bounds[i + 1] = (a, b - 1), (b - 1, d)
     return [_copy(block, attr, a, b, also) for a, b in bounds]
 
 
-def _cut_after_time(block: Block, items: list, start: int, end: int) -> bool:
-    """A chat part that would end with a time or week line ("Week 6 · break time") while
-    the chat goes on: the line belongs with the message after it, on the next slide."""
-    return block.kind == "chat" and end < len(items) and end - start > 1 and \
-        items[end - 1][0] == "time"
+def _chat_fit(block: Block, ks: str, room: float, width: float = BODY_WIDTH) -> Block | None:
+    """A chat (or part) as it fits room: in one column, else in two (cut before a time or
+    notice line where it can be, the columns as even as can be), else None."""
+    if height(block, width, ks) <= room:
+        return block
+    best = None
+    for i in range(1, len(block.entries)):
+        if block.entries[i - 1][0] in ("time", "notice"):
+            continue                   # a time or notice line heads the message after it
+        tried = replace(block, split=i)
+        h = height(tried, width, ks)
+        rank = (block.entries[i][0] == "message" or block.entries[i][0] == "mine", h)
+        if h <= room and (best is None or rank < best[0]):
+            best = (rank, tried)
+    return best[1] if best else None
+
+
+def _chat_pieces(block: Block, ks: str, first: float, last: float, parts: int | None
+                 ) -> list[Block]:
+    """A chat on as few slides as it fits: whole if it has up to CHAT_WHOLE messages and fits
+    one slide (in two columns if need be); else cut before a time, day or notice line where
+    it can be, never just after one, never leaving one message alone on a slide."""
+    entries = block.entries
+    messages = [kind in ("message", "mine") for kind, _, _ in entries]
+    if parts is None:
+        whole = _chat_fit(block, ks, first) or _chat_fit(block, ks, SPACE)
+        if whole is not None and (sum(messages) <= CHAT_WHOLE or whole is _chat_fit(block, ks, first)):
+            return [whole]
+    from itertools import combinations
+
+    # cut points: never just after a time or notice line
+    cuts = [i for i in range(1, len(entries)) if entries[i - 1][0] not in ("time", "notice")]
+    counts = range(parts, parts + 1) if parts else range(2, len(entries) + 1)
+    for count in counts:
+        best = None
+        for chosen in combinations(cuts, count - 1):
+            bounds = list(zip((0,) + chosen, chosen + (len(entries),)))
+            if sum(messages) >= 2 and any(sum(messages[a:b]) < 2 for a, b in bounds):
+                continue
+            pieces = []
+            for n, (a, b) in enumerate(bounds):
+                room = min(first if n == 0 else SPACE, last if n == count - 1 else SPACE)
+                piece = _chat_fit(_copy(block, "entries", a, b, None), ks, room)
+                if piece is None:
+                    break
+                pieces.append(piece)
+            else:
+                # heading cuts first, then the most even parts
+                rank = (sum(entries[c][0] in ("message", "mine") for c in chosen),
+                        sum(p.split > 0 for p in pieces),
+                        max(height(p, BODY_WIDTH, ks) for p in pieces))
+                if best is None or rank < best[0]:
+                    best = (rank, pieces)
+        if best is not None:
+            return best[1]
+        if parts:
+            return []
+    return [block]                     # no cut fits: the layout gate reports it
 
 
 # what a block is cut into: (attribute, most on one slide, a parallel attribute)
-_PARTS = {"chat": ("entries", MAX_MESSAGES, None), "cards": ("paras", MAX_CARDS, "art"),
+_PARTS = {"chat": ("entries", 99, None), "cards": ("paras", MAX_CARDS, "art"),
           "table": ("rows", MAX_ROWS, None), "helplines": ("helplines", MAX_HELPLINES, None)}
 
 
