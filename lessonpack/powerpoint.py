@@ -163,7 +163,8 @@ class _Writer:
         y = geo.BODY_TOP + 3
         groups: list[list[Block]] = []
         for block in record.blocks:
-            if block.kind in TEXTY and groups and groups[-1][0].kind in TEXTY:
+            if block.kind in TEXTY and not block.icons and groups and \
+                    groups[-1][0].kind in TEXTY and not groups[-1][0].icons:
                 groups[-1].append(block)
             else:
                 groups.append([block])
@@ -175,7 +176,7 @@ class _Writer:
 
         for i, group in enumerate(groups):
             last = i == len(groups) - 1
-            if group[0].kind in TEXTY:
+            if group[0].kind in TEXTY and not group[0].icons:
                 estimate = needs(group)
                 # room for one more line than estimated, if the blocks below leave it:
                 # fonts differ from machine to machine
@@ -230,7 +231,9 @@ class _Writer:
 
     def block(self, slide, b: Block, x: float, y: float, w: float, h: float) -> None:
         kind = b.kind
-        if kind in ("text", "task", "subheading"):
+        if kind in TEXTY and b.icons:
+            self._icon_items(slide, b, x, y, w)
+        elif kind in ("text", "task", "subheading"):
             box = slide.shapes.add_textbox(Mm(x), Mm(y), Mm(w), Mm(h))
             bold = kind in ("task", "subheading")
             self._fill(box.text_frame, b.paras, self.body, bold=bold,
@@ -255,6 +258,33 @@ class _Writer:
             self._art(slide, b.art[0], x, y, w, h)
         elif kind == "helplines":
             self._helplines(slide, b, x, y, w)
+
+    def _icon_items(self, slide, b: Block, x, y, w) -> None:
+        """Lines or list items with the worksheet's picture before the words (a lock, a
+        flag): each item a text box of its own, the picture beside its first line."""
+        listed = b.kind in ("bullets", "numbers", "ticks")
+        size = geo.block_pt(b, self.ks) if b.kind in geo.FITTING else self.body
+        gap = (2 if not b.fit else 0.5) if listed else 0
+        lead = 9.0 if listed else 0.0
+        side = geo.ICON_EM * size * geo.PT
+        cy = y
+        for i, para in enumerate(b.paras):
+            less = geo._less(b, i, size)
+            hh = geo.text_height(plain(para), w - (10 if listed else 0) - less, size, self.ks)
+            box = slide.shapes.add_textbox(Mm(x), Mm(cy), Mm(w), Mm(hh + 1))
+            tf = box.text_frame
+            _no_margins(tf)
+            bold = b.kind in ("task", "subheading")
+            self._fill(tf, [para], size, bold=bold, bullet=b.kind if listed else None,
+                       start=b.start + i,
+                       colour=self.accent_ink if b.kind == "subheading" else INK)
+            pPr = tf.paragraphs[0]._p.get_or_add_pPr()
+            pPr.set("marL", str(int(Mm(lead + less))))
+            pPr.set("indent", str(int(-Mm(lead + less))) if listed else "0")
+            if less:
+                line = size * geo.PT * geo.LINE
+                self._art(slide, b.icons[i], x + lead, cy + (line - side) / 2, side, side)
+            cy += hh + gap
 
     def _card(self, slide, b: Block, x, y, w, h) -> None:
         shape = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(x), Mm(y), Mm(w), Mm(h - 3))
@@ -321,7 +351,7 @@ class _Writer:
                 inner = column - label
                 lines = geo.lines_of(said, inner - 6, small, self.ks)
                 # a one-line bubble is as wide as its words (about), as in the PDF
-                bw = inner if lines > 1 else min(inner, geo.lines_width(said, small, self.ks) + 7)
+                bw = inner if lines > 1 else min(inner, geo.lines_width(said, small, self.ks) + 10)
                 bx = left + column - label - bw if mine else left + label
                 name = group.shapes.add_textbox(Mm(left + column - label + 2 if mine else left),
                                                 Mm(cy + geo.CHAT_PAD), Mm(label - 2),
@@ -403,6 +433,24 @@ class _Writer:
             cell.fill.fore_color.rgb = self.tint
             self._fill(cell.text_frame, [((text, "b"),)], size,
                        align=PP_ALIGN.LEFT if c == 0 else PP_ALIGN.CENTER)
+        side = geo.ICON_EM * size * geo.PT
+        row_h = size * geo.PT * geo.TABLE_LINE
+        pad = 3 if not b.fit else 1.4
+        first = w - sum(widths)
+        if b.icons:            # rows as tall as estimated, so each picture sits on its row
+            head_lines = max([geo.head_lines(c, cw, size) for c, cw in zip(b.columns, widths)] +
+                             [geo.lines_of(b.head, first - 6, size, self.ks, em=geo.BOLD_EM)])
+            table.rows[0].height = Mm(head_lines * row_h + pad + 1)
+            cy = y + head_lines * row_h + pad + 1
+            for r, row in enumerate(b.rows):
+                less = geo._less(b, r, size)
+                rh = geo.lines_of(plain(row), first - 6 - less, size, self.ks, em=geo.TABLE_EM) \
+                    * row_h + pad
+                table.rows[r + 1].height = Mm(rh)
+                if less:
+                    self._art(slide, b.icons[r], x + 2.5, cy + (rh - side) / 2, side, side)
+                    table.cell(r + 1, 0).margin_left = Mm(2.5 + less)
+                cy += rh
         for r, row in enumerate(b.rows, 1):
             self._fill(table.cell(r, 0).text_frame, [row], size)
             for c in range(1, cols):

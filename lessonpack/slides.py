@@ -70,6 +70,8 @@ FITTING = ("table", "ticks", "bullets", "numbers")
 STATEMENT_SHARE = 0.4              # a table's first column keeps at least this share
 HAND = 58.0                        # the least height of a hand (mm), drawing and all
 TICK_PAD = 3.0                     # a tick column's side padding, both sides together
+ICON_EM = 1.2                      # a picture at the start of an item or line, in ems
+ICON_GAP = 1.5                     # mm between it and the words
 
 
 def body_pt(key_stage: str) -> int:
@@ -156,7 +158,7 @@ class Slide:
         for b in self.blocks:
             words += [b.title, b.head, *b.columns, *(plain(p) for p in b.paras + b.rows),
                       *(e[2] if e[0] != "message" else f"{e[1]}: {e[2]}" for e in b.entries),
-                      *b.fields.values(), *(a[1] for a in b.art)]
+                      *b.fields.values(), *(a[1] for a in b.art + [i for i in b.icons if i])]
             for h in b.helplines:
                 words += [h.name, h.phone or "", h.web or ""]
         return " ".join(" ".join(w for w in words if w).split())
@@ -242,6 +244,23 @@ def _lone_art(el: etree.Element) -> tuple[str, str, str] | None:
     return None
 
 
+def _is_icon(name: str) -> bool:
+    """An icon (a lock, a flag, a face) rather than a picture of a character or a scene."""
+    return name.startswith(("icon-", "face-")) or name in ("speech-bubble", "chat-bubbles")
+
+
+def _icon_of(el: etree.Element) -> tuple[str, str, str] | None:
+    """The picture printed at the start of a list item, table cell or line of text."""
+    img = next((i for i in el.iter("img") if "tickbox" not in _classes(i)), None)
+    return _art_of(img) if img is not None else None
+
+
+def _icons(items: list[etree.Element]) -> list:
+    """Each item's picture (or None); [] if no item has one."""
+    found = [_icon_of(li) for li in items]
+    return found if any(found) else []
+
+
 def blocks_of(el: etree.Element) -> list[Block | str]:
     """One element of the worksheet body as slide blocks; 'notes' and 'break:Title' markers
     are strings."""
@@ -259,12 +278,19 @@ def blocks_of(el: etree.Element) -> list[Block | str]:
         if tag == "blockquote":
             return [Block("text", paras=[text_of(p) for p in el if str(p.tag) == "p"])]
         text = text_of(el)
-        return [Block("text", paras=[text])] if plain(text).strip() else []
+        if not plain(text).strip():
+            return []
+        icon = _icon_of(el)
+        if icon is not None and not _is_icon(icon[0]):
+            # a character in a line of text ("Pip's rules"): beside the text, as a picture
+            return [Block("art", art=[icon]), Block("text", paras=[text])]
+        return [Block("text", paras=[text], icons=[icon] if icon else [])]
     if tag in ("ul", "ol"):
-        items = [text_of(li) for li in el if str(li.tag) == "li"]
+        lis = [li for li in el if str(li.tag) == "li"]
         found = re.search(r"counter-reset:\s*list-item\s+(\d+)", el.get("style") or "")
         start = int(found.group(1)) if found else int(el.get("start") or 1)
-        return [Block("numbers" if tag == "ol" else "bullets", paras=items, start=start)]
+        return [Block("numbers" if tag == "ol" else "bullets", paras=[text_of(li) for li in lis],
+                      start=start, icons=_icons(lis))]
     if tag == "table":
         return [_table(el)]
     if tag not in ("div", "section"):
@@ -289,8 +315,8 @@ def blocks_of(el: etree.Element) -> list[Block | str]:
     if "ticks" in cls:
         out = _rest(el, skip=("ul",))
         ul = el.find("ul")
-        items = [text_of(li) for li in ul] if ul is not None else []
-        return out + [Block("ticks", paras=items)]
+        lis = list(ul) if ul is not None else []
+        return out + [Block("ticks", paras=[text_of(li) for li in lis], icons=_icons(lis))]
     if cls & {"sort", "baseline"}:
         out = _rest(el, skip=("table", "h3", "h2"))
         table = el.find("table")
@@ -369,12 +395,14 @@ def _rest(el, *, skip=(), skip_classes=()) -> list[Block | str]:
 
 def _table(table: etree.Element) -> Block:
     head = [plain(text_of(th)) for th in table.iter("th")]
-    rows = []
+    rows, firsts = [], []
     for tr in table.iter("tr"):
         cells = [c for c in tr if str(c.tag) == "td"]
         if cells:
             rows.append(text_of(cells[0]))
-    return Block("table", head=head[0] if head else "", columns=head[1:], rows=rows)
+            firsts.append(cells[0])
+    return Block("table", head=head[0] if head else "", columns=head[1:], rows=rows,
+                 icons=_icons(firsts))
 
 
 # --- size estimates (mm) --------------------------------------------------------------------
@@ -406,14 +434,26 @@ def text_height(text: str, width: float, pt: float, ks: str) -> float:
     return lines_of(text, width, pt, ks) * pt * PT * LINE
 
 
+def icon_width(pt: float) -> float:
+    """The room (mm) a picture at the start of an item takes from its words."""
+    return ICON_EM * pt * PT + ICON_GAP
+
+
+def _less(block: Block, i: int, pt: float) -> float:
+    """The width item i's picture (if any) takes."""
+    return icon_width(pt) if i < len(block.icons) and block.icons[i] else 0.0
+
+
 def height(block: Block, width: float, ks: str) -> float:
     """The height a block takes on a slide, in mm (gaps included)."""
     body, small = body_pt(ks), small_pt(ks)
     if block.kind in ("text", "task", "subheading"):
-        return sum(text_height(plain(p), width, body, ks) for p in block.paras) + 3
+        return sum(text_height(plain(p), width - _less(block, i, body), body, ks)
+                   for i, p in enumerate(block.paras)) + 3
     if block.kind in ("bullets", "numbers", "ticks"):
         size, gap = block_pt(block, ks), (2 if not block.fit else 0.5)
-        return sum(text_height(plain(p), width - 10, size, ks) + gap for p in block.paras) + 2
+        return sum(text_height(plain(p), width - 10 - _less(block, i, size), size, ks) + gap
+                   for i, p in enumerate(block.paras)) + 2
     if block.kind in ("story", "remember"):
         inner = width - 12 - (45 if block.art else 0)
         h = sum(text_height(plain(p), inner, body, ks) + 2 for p in block.paras)
@@ -440,8 +480,8 @@ def height(block: Block, width: float, ks: str) -> float:
         head = max([head_lines(c, w, size) for c, w in zip(block.columns, widths)] +
                    [lines_of(block.head, first - 6, size, ks, em=BOLD_EM)])
         return head * row + pad + 1 + sum(
-            lines_of(plain(r), first - 6, size, ks, em=TABLE_EM) * row + pad
-            for r in block.rows) + 3
+            lines_of(plain(r), first - 6 - _less(block, i, size), size, ks, em=TABLE_EM) * row + pad
+            for i, r in enumerate(block.rows)) + 3
     if block.kind == "hand":
         return (block.box or HAND) + 3
     if block.kind == "art":
@@ -939,6 +979,8 @@ def _merge_thin(made: list[Slide], ks: str) -> list[Slide]:
                 target.notes[:0] = slide.notes
             else:
                 target.notes += slide.notes
+            if slide.aside is not None and aside is None:
+                _rehome(made, slide.aside, j, ks)
             del made[i]
             i = max(0, i - 1)
             break
@@ -948,6 +990,18 @@ def _merge_thin(made: list[Slide], ks: str) -> list[Slide]:
             else:
                 i += 1
     return made
+
+
+def _rehome(made: list[Slide], picture, j: int, ks: str) -> None:
+    """A picture that gave way to the content of slide j goes beside the nearest slide of
+    the activity with room for it (after j first), so the activity still shows it."""
+    for k in list(range(j + 1, len(made))) + list(range(j - 1, -1, -1)):
+        target = made[k]
+        if target.aside is None:
+            together = _together(target.blocks, picture, ks)
+            if together is not None:
+                target.blocks, target.aside = together, picture
+                return
 
 
 def _recut(made: list[Slide], i: int, ks: str) -> bool:
@@ -968,7 +1022,7 @@ def _recut(made: list[Slide], i: int, ks: str) -> bool:
     if len(lead) > 1:
         return False
     # only the parts on these slides: an earlier part may share a slide with a picture
-    attr, _, also = _PARTS.get(whole.kind, ("paras", 99, None))
+    attr, _, also = _PARTS.get(whole.kind, ("paras", 99, "icons"))
     joined = {name: [x for slide in made[k:i] for x in getattr(slide.blocks[-1], name)]
               for name in (attr, also) if name}
     whole = replace(made[k].blocks[-1], **joined)
@@ -1001,7 +1055,8 @@ def _joined_lists(items: list) -> list:
         if isinstance(item, Block) and item.kind == "numbers" and last is not None and \
                 out and out[-1] is last and last.kind == "numbers" and \
                 item.start == last.start + len(last.paras) and held:
-            out[-1] = replace(last, paras=last.paras + item.paras)
+            icons = (last.icons or [None] * len(last.paras)) + (item.icons or [None] * len(item.paras))
+            out[-1] = replace(last, paras=last.paras + item.paras, icons=icons if any(icons) else [])
             continue
         out += held
         held = []
@@ -1062,7 +1117,7 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
     if block.kind == "chat":
         return _chat_pieces(block, ks, first, SPACE if last_space is None else last_space, parts)
     width = BODY_WIDTH - (ASIDE_WIDTH + GAP if block.kind in SHARES else 0)
-    attr, most, also = _PARTS.get(block.kind, ("paras", 99, None))
+    attr, most, also = _PARTS.get(block.kind, ("paras", 99, "icons"))
     if block.kind not in ("chat", "cards", "table", "helplines", "story", "bullets", "numbers",
                           "ticks", "text", "task", "remember"):
         return [block]
@@ -1094,11 +1149,14 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
     return [_copy(block, attr, a, b, also) for a, b in bounds]
 
 
-def _chat_fit(block: Block, ks: str, room: float, width: float = BODY_WIDTH) -> Block | None:
+def _chat_fit(block: Block, ks: str, room: float, width: float = BODY_WIDTH, *,
+              columns: int = 2) -> Block | None:
     """A chat (or part) as it fits room: in one column, else in two (cut before a time or
     notice line where it can be, the columns as even as can be), else None."""
     if height(block, width, ks) <= room:
         return block
+    if columns == 1:
+        return None
     best = None
     for i in range(1, len(block.entries)):
         if block.entries[i - 1][0] in ("time", "notice"):
@@ -1119,8 +1177,11 @@ def _chat_pieces(block: Block, ks: str, first: float, last: float, parts: int | 
     entries = block.entries
     messages = [kind in ("message", "mine") for kind, _, _ in entries]
     if parts is None:
-        whole = _chat_fit(block, ks, first) or _chat_fit(block, ks, SPACE)
-        if whole is not None and (sum(messages) <= CHAT_WHOLE or whole is _chat_fit(block, ks, first)):
+        # under its lead-in (in two columns if need be: a slide with only the lead-in
+        # would be near-empty), else on a slide of its own
+        whole = _chat_fit(block, ks, first) or _chat_fit(block, ks, SPACE, columns=1) \
+            or _chat_fit(block, ks, SPACE)
+        if whole is not None and (sum(messages) <= CHAT_WHOLE or height(whole, BODY_WIDTH, ks) <= first):
             return [whole]
     from itertools import combinations
 
@@ -1156,7 +1217,7 @@ def _chat_pieces(block: Block, ks: str, first: float, last: float, parts: int | 
 
 # what a block is cut into: (attribute, most on one slide, a parallel attribute)
 _PARTS = {"chat": ("entries", 99, None), "cards": ("paras", MAX_CARDS, "art"),
-          "table": ("rows", MAX_ROWS, None), "helplines": ("helplines", MAX_HELPLINES, None)}
+          "table": ("rows", MAX_ROWS, "icons"), "helplines": ("helplines", MAX_HELPLINES, None)}
 
 
 def _balanced(count: int, parts: int, size, fits) -> list[tuple[int, int]] | None:
