@@ -1163,7 +1163,9 @@ def _chat_fit(block: Block, ks: str, room: float, width: float = BODY_WIDTH, *,
             continue                   # a time or notice line heads the message after it
         tried = replace(block, split=i)
         h = height(tried, width, ks)
-        rank = (block.entries[i][0] == "message" or block.entries[i][0] == "mine", h)
+        # even columns; a column starting at a message rather than a time or notice line
+        # only when that is clearly more even
+        rank = h + (10.0 if block.entries[i][0] in ("message", "mine") else 0.0)
         if h <= room and (best is None or rank < best[0]):
             best = (rank, tried)
     return best[1] if best else None
