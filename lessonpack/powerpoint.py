@@ -269,8 +269,9 @@ class _Writer:
         side = geo.ICON_EM * size * geo.PT
         cy = y
         for i, para in enumerate(b.paras):
-            less = geo._less(b, i, size)
+            less = geo._less(b, i, size, w)
             hh = geo.text_height(plain(para), w - (10 if listed else 0) - less, size, self.ks)
+            less = geo.icon_width(size) if less else 0.0
             box = slide.shapes.add_textbox(Mm(x), Mm(cy), Mm(w), Mm(hh + 1))
             tf = box.text_frame
             _no_margins(tf)
@@ -443,9 +444,10 @@ class _Writer:
             table.rows[0].height = Mm(head_lines * row_h + pad + 1)
             cy = y + head_lines * row_h + pad + 1
             for r, row in enumerate(b.rows):
-                less = geo._less(b, r, size)
+                less = geo._less(b, r, size, first)
                 rh = geo.lines_of(plain(row), first - 6 - less, size, self.ks, em=geo.TABLE_EM) \
                     * row_h + pad
+                less = geo.icon_width(size) if less else 0.0
                 table.rows[r + 1].height = Mm(rh)
                 if less:
                     self._art(slide, b.icons[r], x + 2.5, cy + (rh - side) / 2, side, side)

@@ -244,11 +244,6 @@ def _lone_art(el: etree.Element) -> tuple[str, str, str] | None:
     return None
 
 
-def _is_icon(name: str) -> bool:
-    """An icon (a lock, a flag, a face) rather than a picture of a character or a scene."""
-    return name.startswith(("icon-", "face-")) or name in ("speech-bubble", "chat-bubbles")
-
-
 def _icon_of(el: etree.Element) -> tuple[str, str, str] | None:
     """The picture printed at the start of a list item, table cell or line of text."""
     img = next((i for i in el.iter("img") if "tickbox" not in _classes(i)), None)
@@ -280,10 +275,7 @@ def blocks_of(el: etree.Element) -> list[Block | str]:
         text = text_of(el)
         if not plain(text).strip():
             return []
-        icon = _icon_of(el)
-        if icon is not None and not _is_icon(icon[0]):
-            # a character in a line of text ("Pip's rules"): beside the text, as a picture
-            return [Block("art", art=[icon]), Block("text", paras=[text])]
+        icon = _icon_of(el)     # Pip before "Pip's rules": as on paper, before the words
         return [Block("text", paras=[text], icons=[icon] if icon else [])]
     if tag in ("ul", "ol"):
         lis = [li for li in el if str(li.tag) == "li"]
@@ -439,20 +431,24 @@ def icon_width(pt: float) -> float:
     return ICON_EM * pt * PT + ICON_GAP
 
 
-def _less(block: Block, i: int, pt: float) -> float:
-    """The width item i's picture (if any) takes."""
-    return icon_width(pt) if i < len(block.icons) and block.icons[i] else 0.0
+ICON_SLACK = 0.05                  # share of the line kept spare beside a picture: the
+                                   # dyslexia variant's letter spacing makes lines longer
+
+
+def _less(block: Block, i: int, pt: float, width: float) -> float:
+    """The width item i's picture (if any) takes from a line of width mm."""
+    return icon_width(pt) + ICON_SLACK * width if i < len(block.icons) and block.icons[i] else 0.0
 
 
 def height(block: Block, width: float, ks: str) -> float:
     """The height a block takes on a slide, in mm (gaps included)."""
     body, small = body_pt(ks), small_pt(ks)
     if block.kind in ("text", "task", "subheading"):
-        return sum(text_height(plain(p), width - _less(block, i, body), body, ks)
+        return sum(text_height(plain(p), width - _less(block, i, body, width), body, ks)
                    for i, p in enumerate(block.paras)) + 3
     if block.kind in ("bullets", "numbers", "ticks"):
         size, gap = block_pt(block, ks), (2 if not block.fit else 0.5)
-        return sum(text_height(plain(p), width - 10 - _less(block, i, size), size, ks) + gap
+        return sum(text_height(plain(p), width - 10 - _less(block, i, size, width), size, ks) + gap
                    for i, p in enumerate(block.paras)) + 2
     if block.kind in ("story", "remember"):
         inner = width - 12 - (45 if block.art else 0)
@@ -480,7 +476,7 @@ def height(block: Block, width: float, ks: str) -> float:
         head = max([head_lines(c, w, size) for c, w in zip(block.columns, widths)] +
                    [lines_of(block.head, first - 6, size, ks, em=BOLD_EM)])
         return head * row + pad + 1 + sum(
-            lines_of(plain(r), first - 6 - _less(block, i, size), size, ks, em=TABLE_EM) * row + pad
+            lines_of(plain(r), first - 6 - _less(block, i, size, first), size, ks, em=TABLE_EM) * row + pad
             for i, r in enumerate(block.rows)) + 3
     if block.kind == "hand":
         return (block.box or HAND) + 3

@@ -420,7 +420,8 @@ def test_no_slide_holds_only_a_line_or_a_lone_picture(decks, lesson_id):
     ("ks4-sextortion", "Who is responsible for what happens to Noah?", "Talk with a partner first"),
     ("ks4-isolation", "It's caring, not snitching.", "Asked for nudes"),
     ("ks4-ai-imagery", "What could Theo do? Give three ideas.", "Theo is in Year 10"),
-    ("ks2-isolation", "Sami stops going to football club", "Skye"),
+    # (the whole chat now fits its slide, so the story goes on with the question after it)
+    ("ks2-isolation", "Sami stops going to football club", "What could Sami do now?"),
 ])
 def test_a_lone_sentence_joins_the_slide_it_belongs_to(decks, lesson_id, alone, beside):
     pdf, pptx = decks[lesson_id]
