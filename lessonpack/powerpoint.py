@@ -163,7 +163,8 @@ class _Writer:
         y = geo.BODY_TOP + 3
         groups: list[list[Block]] = []
         for block in record.blocks:
-            if block.kind in TEXTY and groups and groups[-1][0].kind in TEXTY:
+            if block.kind in TEXTY and not block.icons and groups and \
+                    groups[-1][0].kind in TEXTY and not groups[-1][0].icons:
                 groups[-1].append(block)
             else:
                 groups.append([block])
@@ -175,7 +176,7 @@ class _Writer:
 
         for i, group in enumerate(groups):
             last = i == len(groups) - 1
-            if group[0].kind in TEXTY:
+            if group[0].kind in TEXTY and not group[0].icons:
                 estimate = needs(group)
                 # room for one more line than estimated, if the blocks below leave it:
                 # fonts differ from machine to machine
@@ -230,7 +231,9 @@ class _Writer:
 
     def block(self, slide, b: Block, x: float, y: float, w: float, h: float) -> None:
         kind = b.kind
-        if kind in ("text", "task", "subheading"):
+        if kind in TEXTY and b.icons:
+            self._icon_items(slide, b, x, y, w)
+        elif kind in ("text", "task", "subheading"):
             box = slide.shapes.add_textbox(Mm(x), Mm(y), Mm(w), Mm(h))
             bold = kind in ("task", "subheading")
             self._fill(box.text_frame, b.paras, self.body, bold=bold,
@@ -255,6 +258,34 @@ class _Writer:
             self._art(slide, b.art[0], x, y, w, h)
         elif kind == "helplines":
             self._helplines(slide, b, x, y, w)
+
+    def _icon_items(self, slide, b: Block, x, y, w) -> None:
+        """Lines or list items with the worksheet's picture before the words (a lock, a
+        flag): each item a text box of its own, the picture beside its first line."""
+        listed = b.kind in ("bullets", "numbers", "ticks")
+        size = geo.block_pt(b, self.ks) if b.kind in geo.FITTING else self.body
+        gap = (2 if not b.fit else 0.5) if listed else 0
+        lead = 9.0 if listed else 0.0
+        side = geo.ICON_EM * size * geo.PT
+        cy = y
+        for i, para in enumerate(b.paras):
+            less = geo._less(b, i, size, w)
+            hh = geo.text_height(plain(para), w - (10 if listed else 0) - less, size, self.ks)
+            less = geo.icon_width(size) if less else 0.0
+            box = slide.shapes.add_textbox(Mm(x), Mm(cy), Mm(w), Mm(hh + 1))
+            tf = box.text_frame
+            _no_margins(tf)
+            bold = b.kind in ("task", "subheading")
+            self._fill(tf, [para], size, bold=bold, bullet=b.kind if listed else None,
+                       start=b.start + i,
+                       colour=self.accent_ink if b.kind == "subheading" else INK)
+            pPr = tf.paragraphs[0]._p.get_or_add_pPr()
+            pPr.set("marL", str(int(Mm(lead + less))))
+            pPr.set("indent", str(int(-Mm(lead + less))) if listed else "0")
+            if less:
+                line = size * geo.PT * geo.LINE
+                self._art(slide, b.icons[i], x + lead, cy + (line - side) / 2, side, side)
+            cy += hh + gap
 
     def _card(self, slide, b: Block, x, y, w, h) -> None:
         shape = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(x), Mm(y), Mm(w), Mm(h - 3))
@@ -288,43 +319,56 @@ class _Writer:
             self._art(slide, b.art[0], x + w - art_w - 7, y + 5, art_w, art_h)
 
     def _chat(self, slide, b: Block, x, y, w) -> None:
-        pw = geo.chat_width(w)
+        """The compact chat of the slides PDF: speakers' names in a column beside the
+        bubbles (the owner's on the right), a long chat in two columns."""
+        pw = geo.chat_width(w, b)
         px = x + (w - pw) / 2
         total = geo.height(b, w, self.ks)
         group = slide.shapes.add_group_shape()
-        phone = group.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(px), Mm(y), Mm(pw), Mm(total - 4))
+        phone = group.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(px), Mm(y), Mm(pw), Mm(total - 3))
         phone.adjustments[0] = 0.05
         self._solid(phone, WHITE, line=INK, width=2)
-        line_h = self.small * geo.PT * geo.LINE
-        head = group.shapes.add_textbox(Mm(px), Mm(y + 2), Mm(pw), Mm(line_h + 2))
-        self._fill(head.text_frame, [((f"{b.title}’s phone", "b"),)], self.small, colour=MUTED,
+        head_h = geo.MIN_PT * geo.PT * 1.15
+        head = group.shapes.add_textbox(Mm(px), Mm(y + 1.5), Mm(pw), Mm(head_h + 1))
+        _no_margins(head.text_frame)
+        self._fill(head.text_frame, [((f"{b.title}’s phone", "b"),)], geo.MIN_PT, colour=MUTED,
                    align=PP_ALIGN.CENTER)
-        cy = y + 4 + line_h + 4
-        inner = pw * geo.BUBBLE
-        for kind, who, said in b.entries:
-            if kind in ("time", "notice"):
-                hh = geo.text_height(said, pw - 12, self.small, self.ks)
-                box = group.shapes.add_textbox(Mm(px + 6), Mm(cy), Mm(pw - 12), Mm(hh + 1))
-                self._fill(box.text_frame, [((said, "b" if kind == "time" else "i"),)], self.small,
-                           colour=MUTED, align=PP_ALIGN.CENTER)
-                cy += hh + 2.5
-                continue
-            mine = kind == "mine"
-            name_h = geo.MIN_PT * geo.PT * geo.LINE
-            bx = px + pw - 5 - inner if mine else px + 5
-            label = group.shapes.add_textbox(Mm(bx), Mm(cy), Mm(inner), Mm(name_h + 1))
-            _no_margins(label.text_frame)
-            self._fill(label.text_frame, [((f"{who}:", "b"),)], geo.MIN_PT, colour=MUTED,
-                       align=PP_ALIGN.RIGHT if mine else PP_ALIGN.LEFT)
-            cy += name_h
-            hh = geo.text_height(said, inner - 8, self.small, self.ks)
-            bubble = group.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(bx), Mm(cy), Mm(inner), Mm(hh + 2))
-            bubble.adjustments[0] = 0.3
-            self._solid(bubble, self.tint if mine else BUBBLE, line=self.accent if mine else None)
-            bubble.text_frame.margin_left = bubble.text_frame.margin_right = Mm(3)
-            bubble.text_frame.margin_top = bubble.text_frame.margin_bottom = Mm(1)
-            self._fill(bubble.text_frame, [((said, ""),)], self.small)
-            cy += hh + 4.0
+        label = b.box or geo.chat_label(b)
+        small = self.small
+        left = px + geo.CHAT_SIDES / 2
+        for entries, column in geo.chat_columns(b, w):
+            cy = y + 1.5 + head_h + 2.6
+            for entry in entries:
+                kind, who, said = entry
+                hh = geo.entry_height(entry, column, b, self.ks) - geo.CHAT_GAP
+                if kind in ("time", "notice"):
+                    box = group.shapes.add_textbox(Mm(left), Mm(cy), Mm(column), Mm(hh))
+                    _no_margins(box.text_frame)
+                    self._fill(box.text_frame, [((said, "b" if kind == "time" else "i"),)], small,
+                               colour=MUTED, align=PP_ALIGN.CENTER)
+                    cy += hh + geo.CHAT_GAP
+                    continue
+                mine = kind == "mine"
+                inner = column - label
+                lines = geo.lines_of(said, inner - 6, small, self.ks)
+                # a one-line bubble is as wide as its words (about), as in the PDF
+                bw = inner if lines > 1 else min(inner, geo.lines_width(said, small, self.ks) + 10)
+                bx = left + column - label - bw if mine else left + label
+                name = group.shapes.add_textbox(Mm(left + column - label + 2 if mine else left),
+                                                Mm(cy + geo.CHAT_PAD), Mm(label - 2),
+                                                Mm(geo.MIN_PT * geo.PT * geo.BUBBLE_LINE + 1))
+                _no_margins(name.text_frame)
+                self._fill(name.text_frame, [((f"{who}:", "b"),)], geo.MIN_PT, colour=MUTED)
+                bubble = group.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(bx), Mm(cy),
+                                                Mm(bw), Mm(hh))
+                bubble.adjustments[0] = 0.3
+                self._solid(bubble, self.tint if mine else BUBBLE, line=self.accent if mine else None)
+                tf = bubble.text_frame
+                tf.margin_left = tf.margin_right = Mm(3)
+                tf.margin_top = tf.margin_bottom = Mm(geo.CHAT_PAD)
+                self._fill(tf, [((said, ""),)], small, anchor=MSO_ANCHOR.MIDDLE)
+                cy += hh + geo.CHAT_GAP
+            left += column + geo.CHAT_COLUMNS
         words = "; ".join(f"{who}: {said}" if kind in ("message", "mine") else said
                           for kind, who, said in b.entries)
         _describe(group, f"A made-up chat on {b.title}’s phone. {words}")
@@ -390,6 +434,25 @@ class _Writer:
             cell.fill.fore_color.rgb = self.tint
             self._fill(cell.text_frame, [((text, "b"),)], size,
                        align=PP_ALIGN.LEFT if c == 0 else PP_ALIGN.CENTER)
+        side = geo.ICON_EM * size * geo.PT
+        row_h = size * geo.PT * geo.TABLE_LINE
+        pad = 3 if not b.fit else 1.4
+        first = w - sum(widths)
+        if b.icons:            # rows as tall as estimated, so each picture sits on its row
+            head_lines = max([geo.head_lines(c, cw, size) for c, cw in zip(b.columns, widths)] +
+                             [geo.lines_of(b.head, first - 6, size, self.ks, em=geo.BOLD_EM)])
+            table.rows[0].height = Mm(head_lines * row_h + pad + 1)
+            cy = y + head_lines * row_h + pad + 1
+            for r, row in enumerate(b.rows):
+                less = geo._less(b, r, size, first)
+                rh = geo.lines_of(plain(row), first - 6 - less, size, self.ks, em=geo.TABLE_EM) \
+                    * row_h + pad
+                less = geo.icon_width(size) if less else 0.0
+                table.rows[r + 1].height = Mm(rh)
+                if less:
+                    self._art(slide, b.icons[r], x + 2.5, cy + (rh - side) / 2, side, side)
+                    table.cell(r + 1, 0).margin_left = Mm(2.5 + less)
+                cy += rh
         for r, row in enumerate(b.rows, 1):
             self._fill(table.cell(r, 0).text_frame, [row], size)
             for c in range(1, cols):

@@ -51,7 +51,15 @@ BOLD_EM = 0.56                     # titles are bold
 TABLE_EM = 0.46                    # table and card text, in narrower columns
 
 MAX_CARDS = 6
-MAX_MESSAGES = 8
+CHAT_WHOLE = 6                     # a chat of up to this many messages is never cut
+# The compact chat of the slides: each speaker's name in a column beside the bubble,
+# tight lines; a long chat in two columns (see _chat_fit).  Sizes in mm.
+CHAT_TOP = 17.0                    # the phone's frame, its owner line and the gap below
+CHAT_GAP = 1.2                     # between two entries
+CHAT_PAD = 0.8                     # a bubble's top and bottom padding
+CHAT_SIDES = 9.4                   # the phone's side padding and frame
+CHAT_COLUMNS = 5.0                 # between the two columns of a long chat
+BUBBLE_LINE = 1.2                  # line height in bubbles; time and notice lines 1.15
 MAX_ROWS = 8
 MAX_HELPLINES = 3
 # A table or list this short stays on one slide: tighter spacing, then (tables) without
@@ -62,6 +70,8 @@ FITTING = ("table", "ticks", "bullets", "numbers")
 STATEMENT_SHARE = 0.4              # a table's first column keeps at least this share
 HAND = 58.0                        # the least height of a hand (mm), drawing and all
 TICK_PAD = 3.0                     # a tick column's side padding, both sides together
+ICON_EM = 1.2                      # a picture at the start of an item or line, in ems
+ICON_GAP = 1.5                     # mm between it and the words
 
 
 def body_pt(key_stage: str) -> int:
@@ -122,6 +132,8 @@ class Block:
     fit: int = 0                                           # tables and lists: see FITS
     widths: list[float] = field(default_factory=list)     # table: its tick columns (mm)
     box: float = 0.0                                       # hand: the height it is drawn at
+    split: int = 0                                         # chat: the entry its 2nd column starts at
+    icons: list = field(default_factory=list)             # lists, tables: each item's picture or None
     whole: "Block | None" = field(default=None, compare=False, repr=False)  # a part's block
 
 
@@ -146,7 +158,7 @@ class Slide:
         for b in self.blocks:
             words += [b.title, b.head, *b.columns, *(plain(p) for p in b.paras + b.rows),
                       *(e[2] if e[0] != "message" else f"{e[1]}: {e[2]}" for e in b.entries),
-                      *b.fields.values(), *(a[1] for a in b.art)]
+                      *b.fields.values(), *(a[1] for a in b.art + [i for i in b.icons if i])]
             for h in b.helplines:
                 words += [h.name, h.phone or "", h.web or ""]
         return " ".join(" ".join(w for w in words if w).split())
@@ -232,6 +244,18 @@ def _lone_art(el: etree.Element) -> tuple[str, str, str] | None:
     return None
 
 
+def _icon_of(el: etree.Element) -> tuple[str, str, str] | None:
+    """The picture printed at the start of a list item, table cell or line of text."""
+    img = next((i for i in el.iter("img") if "tickbox" not in _classes(i)), None)
+    return _art_of(img) if img is not None else None
+
+
+def _icons(items: list[etree.Element]) -> list:
+    """Each item's picture (or None); [] if no item has one."""
+    found = [_icon_of(li) for li in items]
+    return found if any(found) else []
+
+
 def blocks_of(el: etree.Element) -> list[Block | str]:
     """One element of the worksheet body as slide blocks; 'notes' and 'break:Title' markers
     are strings."""
@@ -249,12 +273,16 @@ def blocks_of(el: etree.Element) -> list[Block | str]:
         if tag == "blockquote":
             return [Block("text", paras=[text_of(p) for p in el if str(p.tag) == "p"])]
         text = text_of(el)
-        return [Block("text", paras=[text])] if plain(text).strip() else []
+        if not plain(text).strip():
+            return []
+        icon = _icon_of(el)     # Pip before "Pip's rules": as on paper, before the words
+        return [Block("text", paras=[text], icons=[icon] if icon else [])]
     if tag in ("ul", "ol"):
-        items = [text_of(li) for li in el if str(li.tag) == "li"]
+        lis = [li for li in el if str(li.tag) == "li"]
         found = re.search(r"counter-reset:\s*list-item\s+(\d+)", el.get("style") or "")
         start = int(found.group(1)) if found else int(el.get("start") or 1)
-        return [Block("numbers" if tag == "ol" else "bullets", paras=items, start=start)]
+        return [Block("numbers" if tag == "ol" else "bullets", paras=[text_of(li) for li in lis],
+                      start=start, icons=_icons(lis))]
     if tag == "table":
         return [_table(el)]
     if tag not in ("div", "section"):
@@ -279,8 +307,8 @@ def blocks_of(el: etree.Element) -> list[Block | str]:
     if "ticks" in cls:
         out = _rest(el, skip=("ul",))
         ul = el.find("ul")
-        items = [text_of(li) for li in ul] if ul is not None else []
-        return out + [Block("ticks", paras=items)]
+        lis = list(ul) if ul is not None else []
+        return out + [Block("ticks", paras=[text_of(li) for li in lis], icons=_icons(lis))]
     if cls & {"sort", "baseline"}:
         out = _rest(el, skip=("table", "h3", "h2"))
         table = el.find("table")
@@ -359,12 +387,14 @@ def _rest(el, *, skip=(), skip_classes=()) -> list[Block | str]:
 
 def _table(table: etree.Element) -> Block:
     head = [plain(text_of(th)) for th in table.iter("th")]
-    rows = []
+    rows, firsts = [], []
     for tr in table.iter("tr"):
         cells = [c for c in tr if str(c.tag) == "td"]
         if cells:
             rows.append(text_of(cells[0]))
-    return Block("table", head=head[0] if head else "", columns=head[1:], rows=rows)
+            firsts.append(cells[0])
+    return Block("table", head=head[0] if head else "", columns=head[1:], rows=rows,
+                 icons=_icons(firsts))
 
 
 # --- size estimates (mm) --------------------------------------------------------------------
@@ -387,32 +417,47 @@ def lines_of(text: str, width: float, pt: float, key_stage: str, *, em: float | 
     return total
 
 
+def lines_width(text: str, pt: float, key_stage: str) -> float:
+    """The width (mm) of text on one line (generous, as lines_of)."""
+    return len(text) * pt * PT * CHAR_EM.get(key_stage, DEFAULT_CHAR_EM)
+
+
 def text_height(text: str, width: float, pt: float, ks: str) -> float:
     return lines_of(text, width, pt, ks) * pt * PT * LINE
+
+
+def icon_width(pt: float) -> float:
+    """The room (mm) a picture at the start of an item takes from its words."""
+    return ICON_EM * pt * PT + ICON_GAP
+
+
+ICON_SLACK = 0.05                  # share of the line kept spare beside a picture: the
+                                   # dyslexia variant's letter spacing makes lines longer
+
+
+def _less(block: Block, i: int, pt: float, width: float) -> float:
+    """The width item i's picture (if any) takes from a line of width mm."""
+    return icon_width(pt) + ICON_SLACK * width if i < len(block.icons) and block.icons[i] else 0.0
 
 
 def height(block: Block, width: float, ks: str) -> float:
     """The height a block takes on a slide, in mm (gaps included)."""
     body, small = body_pt(ks), small_pt(ks)
     if block.kind in ("text", "task", "subheading"):
-        return sum(text_height(plain(p), width, body, ks) for p in block.paras) + 3
+        return sum(text_height(plain(p), width - _less(block, i, body, width), body, ks)
+                   for i, p in enumerate(block.paras)) + 3
     if block.kind in ("bullets", "numbers", "ticks"):
         size, gap = block_pt(block, ks), (2 if not block.fit else 0.5)
-        return sum(text_height(plain(p), width - 10, size, ks) + gap for p in block.paras) + 2
+        return sum(text_height(plain(p), width - 10 - _less(block, i, size, width), size, ks) + gap
+                   for i, p in enumerate(block.paras)) + 2
     if block.kind in ("story", "remember"):
         inner = width - 12 - (45 if block.art else 0)
         h = sum(text_height(plain(p), inner, body, ks) + 2 for p in block.paras)
         h += (body * PT * LINE + 2) if block.title else 0
         return max(h, 45 if block.art else 0) + 12
     if block.kind == "chat":
-        inner = chat_width(width) * BUBBLE - 8
-        h = 8 + small * PT * LINE + 4
-        for kind, _, said in block.entries:
-            if kind in ("message", "mine"):
-                h += text_height(said, inner, small, ks) + MIN_PT * PT * LINE + 4.0
-            else:
-                h += text_height(said, chat_width(width) - 12, small, ks) + 2.5
-        return h
+        return CHAT_TOP + max(sum(entry_height(e, column, block, ks) for e in part)
+                              for part, column in chat_columns(block, width))
     if block.kind == "profile":
         return 70.0
     if block.kind == "cards":
@@ -431,8 +476,8 @@ def height(block: Block, width: float, ks: str) -> float:
         head = max([head_lines(c, w, size) for c, w in zip(block.columns, widths)] +
                    [lines_of(block.head, first - 6, size, ks, em=BOLD_EM)])
         return head * row + pad + 1 + sum(
-            lines_of(plain(r), first - 6, size, ks, em=TABLE_EM) * row + pad
-            for r in block.rows) + 3
+            lines_of(plain(r), first - 6 - _less(block, i, size, first), size, ks, em=TABLE_EM) * row + pad
+            for i, r in enumerate(block.rows)) + 3
     if block.kind == "hand":
         return (block.box or HAND) + 3
     if block.kind == "art":
@@ -453,9 +498,35 @@ def helpline_height(h, width: float, ks: str, *, large: bool = False) -> float:
     return max(qr + 4 if h.qr and h.url else 0, lines * PT * LINE + 4)
 
 
-def chat_width(width: float) -> float:
-    """A wide phone: short messages keep to one line, so a slide holds more of the chat."""
-    return min(width, 190.0)
+def chat_width(width: float, block: Block | None = None) -> float:
+    """A wide phone: short messages keep to one line, so a slide holds more of the chat;
+    a chat in two columns takes the whole width."""
+    return width if block is not None and block.split else min(width, 190.0)
+
+
+def chat_columns(block: Block, width: float) -> list[tuple[list, float]]:
+    """A chat's columns: (entries, column width in mm), one or two."""
+    inner = chat_width(width, block) - CHAT_SIDES
+    if not block.split:
+        return [(block.entries, inner)]
+    half = (inner - CHAT_COLUMNS) / 2
+    return [(block.entries[:block.split], half), (block.entries[block.split:], half)]
+
+
+def chat_label(block: Block) -> float:
+    """The width (mm) of the speakers' column beside the bubbles: the longest name."""
+    names = {who for kind, who, _ in block.entries if kind in ("message", "mine")}
+    return max((_bold_width(f"{who}:", MIN_PT) for who in names), default=0.0) + 2.0
+
+
+def entry_height(entry: tuple[str, str, str], column: float, block: Block, ks: str) -> float:
+    """One message (its bubble beside the speaker's name), time or notice line of a chat."""
+    kind, _, said = entry
+    small = small_pt(ks)
+    if kind in ("message", "mine"):
+        inner = column - chat_label(block) - 6          # the bubble's side padding
+        return lines_of(said, inner, small, ks) * small * PT * BUBBLE_LINE + 2 * CHAT_PAD + CHAT_GAP
+    return lines_of(said, column, small, ks) * small * PT * 1.15 + CHAT_GAP
 
 
 def cards_per_row(n: int, ks: str = "") -> int:
@@ -616,7 +687,7 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
 
 def _settle(slide: Slide, ks: str) -> None:
     """Sizes both writers draw at: a table's tick columns for the width it has on its
-    slide, and a hand the height its slide leaves it."""
+    slide, a hand the height its slide leaves it, and a chat its speakers' column."""
     width = BODY_WIDTH - (ASIDE_WIDTH + GAP if slide.aside else 0)
     for i, block in enumerate(slide.blocks):
         if block.kind == "table":
@@ -624,6 +695,8 @@ def _settle(slide: Slide, ks: str) -> None:
         elif block.kind == "hand":
             others = sum(height(b, width, ks) for b in slide.blocks if b is not block)
             slide.blocks[i] = replace(block, box=max(HAND, SPACE - others - 3))
+        elif block.kind == "chat":
+            slide.blocks[i] = replace(block, box=chat_label(block))
 
 
 def _cover_picture(slides: list[Slide]) -> tuple[str, str, str] | None:
@@ -711,6 +784,7 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
     def width() -> float:
         return BODY_WIDTH - (ASIDE_WIDTH + GAP if current is not None and current.aside else 0)
 
+    narrow = BODY_WIDTH - ASIDE_WIDTH - GAP
     items = _joined_lists(activity.items)
     for i, item in enumerate(items):
         if item == "notes":
@@ -773,6 +847,8 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
             # stories, chats and profiles may share the slide with a picture: narrow estimate
             need = height(piece, BODY_WIDTH if big and piece.kind not in SHARES else
                           BODY_WIDTH - ASIDE_WIDTH - GAP if piece.kind in SHARES else width(), ks)
+            if piece.kind == "chat":           # as drawn: beside the slide's picture or not
+                need = height(piece, width() if current is not None else BODY_WIDTH, ks)
             # A short instruction just before a list, table, cards or chat is its lead-in:
             # it stays on the slide of what it introduces.
             lead = lead_in if lead_in is not None and current is not None and \
@@ -800,6 +876,11 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
                 forced_title = ""
                 if aside and not big:
                     current.aside = aside
+                elif aside and piece.kind == "chat" and height(piece, narrow, ks) + \
+                        (height(lead, narrow, ks) if lead is not None else 0) > SPACE:
+                    # a chat needs the whole width: its picture goes beside a neighbour
+                    made.insert(len(made) - 1, Slide("activity", title, [Block("art", art=[aside])],
+                                                     activity=activity.title, minutes=activity.minutes))
                 elif aside:
                     current.aside = aside if piece.kind in ("story", "chat", "profile") else None
                 if lead is not None:
@@ -894,6 +975,8 @@ def _merge_thin(made: list[Slide], ks: str) -> list[Slide]:
                 target.notes[:0] = slide.notes
             else:
                 target.notes += slide.notes
+            if slide.aside is not None and aside is None:
+                _rehome(made, slide.aside, j, ks)
             del made[i]
             i = max(0, i - 1)
             break
@@ -903,6 +986,18 @@ def _merge_thin(made: list[Slide], ks: str) -> list[Slide]:
             else:
                 i += 1
     return made
+
+
+def _rehome(made: list[Slide], picture, j: int, ks: str) -> None:
+    """A picture that gave way to the content of slide j goes beside the nearest slide of
+    the activity with room for it (after j first), so the activity still shows it."""
+    for k in list(range(j + 1, len(made))) + list(range(j - 1, -1, -1)):
+        target = made[k]
+        if target.aside is None:
+            together = _together(target.blocks, picture, ks)
+            if together is not None:
+                target.blocks, target.aside = together, picture
+                return
 
 
 def _recut(made: list[Slide], i: int, ks: str) -> bool:
@@ -923,7 +1018,7 @@ def _recut(made: list[Slide], i: int, ks: str) -> bool:
     if len(lead) > 1:
         return False
     # only the parts on these slides: an earlier part may share a slide with a picture
-    attr, _, also = _PARTS.get(whole.kind, ("paras", 99, None))
+    attr, _, also = _PARTS.get(whole.kind, ("paras", 99, "icons"))
     joined = {name: [x for slide in made[k:i] for x in getattr(slide.blocks[-1], name)]
               for name in (attr, also) if name}
     whole = replace(made[k].blocks[-1], **joined)
@@ -956,7 +1051,8 @@ def _joined_lists(items: list) -> list:
         if isinstance(item, Block) and item.kind == "numbers" and last is not None and \
                 out and out[-1] is last and last.kind == "numbers" and \
                 item.start == last.start + len(last.paras) and held:
-            out[-1] = replace(last, paras=last.paras + item.paras)
+            icons = (last.icons or [None] * len(last.paras)) + (item.icons or [None] * len(item.paras))
+            out[-1] = replace(last, paras=last.paras + item.paras, icons=icons if any(icons) else [])
             continue
         out += held
         held = []
@@ -1014,15 +1110,16 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
     that follows), or [] if there is no such cut."""
     space = SPACE
     first = space if first_space is None else first_space
+    if block.kind == "chat":
+        return _chat_pieces(block, ks, first, SPACE if last_space is None else last_space, parts)
     width = BODY_WIDTH - (ASIDE_WIDTH + GAP if block.kind in SHARES else 0)
-    attr, most, also = _PARTS.get(block.kind, ("paras", 99, None))
+    attr, most, also = _PARTS.get(block.kind, ("paras", 99, "icons"))
     if block.kind not in ("chat", "cards", "table", "helplines", "story", "bullets", "numbers",
                           "ticks", "text", "task", "remember"):
         return [block]
     items = getattr(block, attr)
     grows = lambda a, b, room: b - a <= most and height(_copy(block, attr, a, b, also), width, ks) <= room  # noqa: E731
-    # a part of a chat never ends with its time line while the chat goes on
-    fits = lambda a, b, room: grows(a, b, room) and not _cut_after_time(block, items, a, b)  # noqa: E731
+    fits = grows
     if parts is not None:
         last = space if last_space is None else last_space
         cut = _balanced(len(items), parts, lambda a, b: height(
@@ -1045,25 +1142,80 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
     balanced = _balanced(len(items), len(bounds), lambda a, b: height(
         _copy(block, attr, a, b, also), width, ks), lambda i, a, b: fits(a, b, first if i == 0 else space))
     bounds = balanced or bounds
-    if block.kind == "chat":
-        # a time line ("-- 8:55 pm --") heads the messages after it, never ends a screen
-        for i in range(len(bounds) - 1):
-            (a, b), (c, d) = bounds[i], bounds[i + 1]
-            if b - a > 1 and items[b - 1][0] == "time":
-                bounds[i], bounds[i + 1] = (a, b - 1), (b - 1, d)
     return [_copy(block, attr, a, b, also) for a, b in bounds]
 
 
-def _cut_after_time(block: Block, items: list, start: int, end: int) -> bool:
-    """A chat part that would end with a time or week line ("Week 6 · break time") while
-    the chat goes on: the line belongs with the message after it, on the next slide."""
-    return block.kind == "chat" and end < len(items) and end - start > 1 and \
-        items[end - 1][0] == "time"
+def _chat_fit(block: Block, ks: str, room: float, width: float = BODY_WIDTH, *,
+              columns: int = 2) -> Block | None:
+    """A chat (or part) as it fits room: in one column, else in two (cut before a time or
+    notice line where it can be, the columns as even as can be), else None."""
+    if height(block, width, ks) <= room:
+        return block
+    if columns == 1:
+        return None
+    best = None
+    for i in range(1, len(block.entries)):
+        if block.entries[i - 1][0] in ("time", "notice"):
+            continue                   # a time or notice line heads the message after it
+        tried = replace(block, split=i)
+        h = height(tried, width, ks)
+        # even columns; a column starting at a message rather than a time or notice line
+        # only when that is clearly more even
+        rank = h + (10.0 if block.entries[i][0] in ("message", "mine") else 0.0)
+        if h <= room and (best is None or rank < best[0]):
+            best = (rank, tried)
+    return best[1] if best else None
+
+
+def _chat_pieces(block: Block, ks: str, first: float, last: float, parts: int | None
+                 ) -> list[Block]:
+    """A chat on as few slides as it fits: whole if it has up to CHAT_WHOLE messages and fits
+    one slide (in two columns if need be); else cut before a time, day or notice line where
+    it can be, never just after one, never leaving one message alone on a slide."""
+    entries = block.entries
+    messages = [kind in ("message", "mine") for kind, _, _ in entries]
+    if parts is None:
+        # under its lead-in (in two columns if need be: a slide with only the lead-in
+        # would be near-empty), else on a slide of its own
+        whole = _chat_fit(block, ks, first) or _chat_fit(block, ks, SPACE, columns=1) \
+            or _chat_fit(block, ks, SPACE)
+        if whole is not None and (sum(messages) <= CHAT_WHOLE or height(whole, BODY_WIDTH, ks) <= first):
+            return [whole]
+    from itertools import combinations
+
+    # cut points: never just after a time or notice line
+    cuts = [i for i in range(1, len(entries)) if entries[i - 1][0] not in ("time", "notice")]
+    counts = range(parts, parts + 1) if parts else range(2, len(entries) + 1)
+    for count in counts:
+        best = None
+        for chosen in combinations(cuts, count - 1):
+            bounds = list(zip((0,) + chosen, chosen + (len(entries),)))
+            if sum(messages) >= 2 and any(sum(messages[a:b]) < 2 for a, b in bounds):
+                continue
+            pieces = []
+            for n, (a, b) in enumerate(bounds):
+                room = min(first if n == 0 else SPACE, last if n == count - 1 else SPACE)
+                piece = _chat_fit(_copy(block, "entries", a, b, None), ks, room)
+                if piece is None:
+                    break
+                pieces.append(piece)
+            else:
+                # heading cuts first, then the most even parts
+                rank = (sum(entries[c][0] in ("message", "mine") for c in chosen),
+                        sum(p.split > 0 for p in pieces),
+                        max(height(p, BODY_WIDTH, ks) for p in pieces))
+                if best is None or rank < best[0]:
+                    best = (rank, pieces)
+        if best is not None:
+            return best[1]
+        if parts:
+            return []
+    return [block]                     # no cut fits: the layout gate reports it
 
 
 # what a block is cut into: (attribute, most on one slide, a parallel attribute)
-_PARTS = {"chat": ("entries", MAX_MESSAGES, None), "cards": ("paras", MAX_CARDS, "art"),
-          "table": ("rows", MAX_ROWS, None), "helplines": ("helplines", MAX_HELPLINES, None)}
+_PARTS = {"chat": ("entries", 99, None), "cards": ("paras", MAX_CARDS, "art"),
+          "table": ("rows", MAX_ROWS, "icons"), "helplines": ("helplines", MAX_HELPLINES, None)}
 
 
 def _balanced(count: int, parts: int, size, fits) -> list[tuple[int, int]] | None:

@@ -420,7 +420,8 @@ def test_no_slide_holds_only_a_line_or_a_lone_picture(decks, lesson_id):
     ("ks4-sextortion", "Who is responsible for what happens to Noah?", "Talk with a partner first"),
     ("ks4-isolation", "It's caring, not snitching.", "Asked for nudes"),
     ("ks4-ai-imagery", "What could Theo do? Give three ideas.", "Theo is in Year 10"),
-    ("ks2-isolation", "Sami stops going to football club", "Skye"),
+    # (the whole chat now fits its slide, so the story goes on with the question after it)
+    ("ks2-isolation", "Sami stops going to football club", "What could Sami do now?"),
 ])
 def test_a_lone_sentence_joins_the_slide_it_belongs_to(decks, lesson_id, alone, beside):
     pdf, pptx = decks[lesson_id]
@@ -547,10 +548,11 @@ def test_an_instruction_and_its_picture_join_the_table_that_follows(make_project
 
 
 @pytest.mark.parametrize("lesson_id, speaker", [("ks4-grooming", "Ryan_14"), ("ks4-isolation", "Rhys"),
-                                                ("ks2-isolation", None)])
+                                                ("ks3-isolation", None)])
 def test_a_chat_time_line_stays_with_the_message_after_it(lesson_id, speaker):
-    """Reviewers found 'Week 6' at the foot of one slide and its messages on the next: a
-    chat cut over several slides is cut before a time or week line, never after it."""
+    """Reviewers found 'Week 6' at the foot of one slide and its messages on the next, and
+    a threat alone on a slide: a chat cut over several slides is cut before a time, week or
+    notice line, never after one, and every part holds at least two messages."""
     from lessonpack.compose import deck_for
 
     worker = Worker(Settings(str(REPO)))
@@ -558,7 +560,11 @@ def test_a_chat_time_line_stays_with_the_message_after_it(lesson_id, speaker):
     pieces = [b for s in deck.slides for b in s.blocks if b.kind == "chat"]
     assert len(pieces) > 1, lesson_id                      # the chat is cut: the rule matters
     for piece in pieces[:-1]:
-        assert piece.entries[-1][0] != "time", (lesson_id, [e[2] for e in piece.entries])
+        assert piece.entries[-1][0] not in ("time", "notice"), (lesson_id, [e[2] for e in piece.entries])
+    for piece in pieces[1:]:                               # cut at a week or notice line
+        assert piece.entries[0][0] in ("time", "notice"), (lesson_id, piece.entries[0])
+    for piece in pieces:
+        assert sum(e[0] in ("message", "mine") for e in piece.entries) >= 2, piece.entries
     if speaker:
         ks = lesson_id[:3]
         done = worker.run(Job(f"{ks}/{lesson_id}-slides.pdf", "slides", ks, lesson_id))
@@ -568,3 +574,106 @@ def test_a_chat_time_line_stays_with_the_message_after_it(lesson_id, speaker):
             weeks = list(re.finditer(r"Week \d+(?![\d,?])", page))    # labels, not "in Week 7?"
             if weeks and "phone" in page:
                 assert speaker in page[weeks[-1].end():], (lesson_id, n + 1, page)
+
+
+# --- chats and pictures on slides (round-3 reviews): real decks, read back ---------------
+
+CHATS = ("ks1-grooming", "ks2-grooming", "ks2-reporting", "ks4-grooming")
+
+
+@pytest.fixture(scope="module")
+def chat_decks(tmp_path_factory):
+    """The slides PDF and PowerPoint file of the lessons whose chats the reviewers found cut
+    at their key moment, and whose pictures were missing from the slides."""
+    out = tmp_path_factory.mktemp("chats")
+    worker = Worker(Settings(str(REPO)))
+    files = {}
+    for lesson_id in CHATS:
+        ks = lesson_id[:3]
+        pair = []
+        for kind, name in (("slides", "slides.pdf"), ("slides-pptx", "slides.pptx")):
+            done = worker.run(Job(f"{ks}/{lesson_id}-{name}", kind, ks, lesson_id))
+            assert done.ok, done.problems
+            assert not [p for p in done.layout if p.code.endswith("overflowing-slide")], done.layout
+            path = out / f"{lesson_id}-{name}"
+            path.write_bytes(done.data)
+            pair.append(path)
+        files[lesson_id] = tuple(pair)
+    return files
+
+
+def _messages(lesson_id: str) -> list[str]:
+    """The messages of a lesson's chats, as the worksheet prints them."""
+    tree = render_body(_lesson(lesson_id), WORKSHEET, REGISTRY).tree
+    return [" ".join("".join(span.itertext()).split()) for span in tree.iter("span")
+            if "bubble" in (span.get("class") or "").split()]
+
+
+@pytest.mark.parametrize("lesson_id, together", [
+    ("ks2-grooming", ["Jay_Goals sent 500 gems", "The gems are our secret.",
+                      "Let's use a private app. Send me a photo."]),
+    ("ks2-reporting", ["Your pet is so cute!", "Let's keep our chats a secret, OK?",
+                       "Send me a photo of you. Just for me."]),
+    ("ks4-grooming", ["Week 8", "send another one. you owe me", "i dont want to anymore",
+                      "do what i say or your friends see that photo"]),
+])
+def test_a_short_chat_or_its_key_moment_stays_on_one_slide(chat_decks, lesson_id, together):
+    """The gift and the secret, Cool_Kat's three messages, Hana's Week 8: on one slide of
+    the PDF and of the PowerPoint file."""
+    pdf, pptx = chat_decks[lesson_id]
+    assert any(all(t in page for t in together) for page in _pages(pdf)), together
+    texts = [_slide_text(s) for s in Presentation(pptx).slides]
+    assert any(all(t in text for t in together) for text in texts), together
+
+
+@pytest.mark.parametrize("lesson_id", CHATS)
+def test_no_slide_shows_a_single_chat_message_alone(chat_decks, lesson_id):
+    """A slide showing a chat shows at least two of its messages (a chat of up to six is
+    whole), in the PDF and in PowerPoint."""
+    pdf, pptx = chat_decks[lesson_id]
+    messages = _messages(lesson_id)
+    assert messages
+    slides = [s for s in _pages(pdf) if "’s phone" in s]
+    texts = [t for t in (_slide_text(s) for s in Presentation(pptx).slides) if "’s phone" in t]
+    assert slides and len(slides) == len(texts)
+    for shown in slides + texts:
+        assert sum(m in shown for m in messages) >= 2, shown
+    if len(messages) <= 6:
+        assert len(slides) == 1, slides
+
+
+def _figures(pdf) -> list[tuple[str, int | None]]:
+    """The (alt text, page from 0) of every Figure in a PDF's tag tree."""
+    with pikepdf.open(pdf) as doc:
+        numbers = {page.objgen: n for n, page in enumerate(doc.pages)}
+        return [(str(e.get("/Alt", "")), numbers.get(e["/Pg"].objgen) if "/Pg" in e else None)
+                for e in structure_of(doc.Root.StructTreeRoot) if str(e.get("/S")) == "/Figure"]
+
+
+def _pictures(slide) -> list[str]:
+    """The alt texts of a PowerPoint slide's pictures, in groups too."""
+    out = []
+    for shape in slide.shapes:
+        for s in (list(shape.shapes) if shape.shape_type == 6 else [shape]):
+            if s.shape_type == 13:
+                out.append(s._element.nvPicPr.cNvPr.get("descr"))
+    return out
+
+
+@pytest.mark.parametrize("lesson_id, words, alts", [
+    ("ks2-reporting", "Tell a trusted adult.", ["Speech bubble", "Lock", "No-entry sign", "Flag"]),
+    ("ks1-grooming", "No means no.",
+     ["Pip the penguin points to the rules", "A padlock", "A heart", "A no-entry sign",
+      "A worried face", "A speech bubble"]),
+    ("ks1-grooming", "Gran video calls.", ["A house", "A padlock", "A warning sign", "A gift"]),
+])
+def test_pictures_in_list_items_and_lines_are_on_their_slide(chat_decks, lesson_id, words, alts):
+    """The icons the worksheet prints beside the four steps (Tell, Save, Block, Report), a
+    sort table's rows and Pip beside "Pip's rules" are on the slide of those words: tagged
+    figures on that PDF page, pictures on that PowerPoint slide."""
+    pdf, pptx = chat_decks[lesson_id]
+    page = next(n for n, text in enumerate(_pages(pdf)) if words in text)
+    on_page = [alt for alt, n in _figures(pdf) if n == page]
+    assert all(alt in on_page for alt in alts), (alts, on_page)
+    slide = next(s for s in Presentation(pptx).slides if words in _slide_text(s))
+    assert all(alt in _pictures(slide) for alt in alts), _pictures(slide)
