@@ -4,7 +4,9 @@ After a document is laid out, its pages are inspected (the real boxes, not guess
 the HTML) for the faults that make a worksheet look careless:
 
 - on pages a teacher photocopies (worksheets, the parents' guide), a short table (at most
-  eight body rows) or short list (at most eight items) split across pages at all;
+  eight body rows) or short list (at most eight items) split across pages at all; in the
+  teacher notes, the same for a short list in the safeguarding box (its ground rules, the
+  steps if a child tells you), which a teacher reads as one set before the lesson;
 - a longer table split so that one row stands alone on a page (or the header with fewer
   than two rows under it), or a longer list split leaving one item alone;
 - a heading or a label, or an instruction whose answer space (or picture) went overleaf,
@@ -42,6 +44,8 @@ SIDE_LIMITED = ("standard", "greyscale")
 SLACK = 7.5    # px (2 mm): less is out of sight in the slide's bottom margin
 # A list of at most this many items, or a table of at most this many body rows, prints whole.
 SHORT = 8
+# Boxes whose short lists and tables print whole in every document, the teacher notes too.
+WHOLE = {"safeguarding"}
 
 
 @dataclass(frozen=True)
@@ -368,26 +372,28 @@ def _own_children(box) -> list:
     return out
 
 
-def _fragments(boxes: list, wanted) -> list[list[tuple[int, int, object]]]:
+def _fragments(boxes: list, wanted) -> list[list[tuple[int, int, object, bool]]]:
     """The boxes of each element that `wanted` picks out, grouped per element in page
-    order: (page, rows or items on that page, first box on that page)."""
-    fragments: dict[int, dict[int, tuple[int, int, object]]] = {}
+    order: (page, rows or items on that page, first box on that page, whether it lies in a
+    WHOLE box)."""
+    fragments: dict[int, dict[int, tuple[int, int, object, bool]]] = {}
     for number, page_box in enumerate(boxes, 1):
         root = _root(page_box)
-        todo = [root] if root is not None else []
+        todo = [(root, False)] if root is not None else []
         while todo:
-            box = todo.pop()
+            box, whole = todo.pop()
+            whole = whole or bool(_classes(box) & WHOLE)
             count = wanted(box)
             if count is not None:
                 element = getattr(box, "element", None)
                 pages = fragments.setdefault(id(element) if element is not None else id(box), {})
-                _, before, first = pages.get(number, (number, 0, box))
-                pages[number] = (number, before + count, first)
+                _, before, first, _ = pages.get(number, (number, 0, box, whole))
+                pages[number] = (number, before + count, first, whole)
                 if type(box).__name__ == "TableBox":
                     continue
-                todo += _own_children(box)
+                todo += [(kid, whole) for kid in _own_children(box)]
                 continue
-            todo += _children(box)
+            todo += [(kid, whole) for kid in _children(box)]
     return [list(pages.values()) for pages in fragments.values()]
 
 
@@ -402,11 +408,12 @@ def _list_items(box) -> int | None:
 
 def _split_short(parts: list, count, what: str, unit: str, short: int) -> tuple[int, Finding | None]:
     """The whole list or table's size (counted in its HTML, else over its fragments) and, when
-    it has at most `short` items or rows, the finding that it is split at all."""
-    number, _, box = parts[0]
+    it has at most `short` items or rows (SHORT in a WHOLE box), the finding that it is
+    split at all."""
+    number, _, box, whole = parts[0]
     element = getattr(box, "element", None)
-    total = count(element) if element is not None else sum(n for _, n, _ in parts)
-    if total > short:
+    total = count(element) if element is not None else sum(n for _, n, _, _ in parts)
+    if total > (max(short, SHORT) if whole else short):
         return total, None
     return total, Finding(number, f"split-short-{what}",
                           f"{what} '{_words(box)}' ({total} {unit}) is split across "
@@ -426,7 +433,7 @@ def _split_lists(boxes: list, short: int = SHORT) -> list[Finding]:
             continue
         if total < 3:     # two items split one and one: halved, not one left alone
             continue
-        for number, items, box in parts:
+        for number, items, box, _ in parts:
             if items == 1:
                 findings.append(Finding(number, "split-list",
                                         f"list '{_words(box)}' is split across pages leaving one "
@@ -452,7 +459,7 @@ def _split_tables(boxes: list, short: int = SHORT) -> list[Finding]:
         if finding:
             findings.append(finding)
             continue
-        for number, rows, box in parts:
+        for number, rows, box, _ in parts:
             if rows <= 1:
                 findings.append(Finding(number, "split-table",
                                         f"table '{_words(box)}' is split across pages leaving "

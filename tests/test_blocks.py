@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from conftest import REPO, lesson_md, pdf_text, structure_of, tagged_text
+from conftest import REPO, lesson_md, pdf_text, plan_tail, structure_of, tagged_text
 from lessonpack.cli import main
 from test_accessibility import structure
 from test_variants import render_ppm, rgb_triples
@@ -337,3 +337,128 @@ def test_each_finger_of_the_hand_is_wide_enough_to_write_a_name(tmp_path, varian
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+
+
+# The drawing's shapes, from templates/art/hand.svg itself: each writing space must lie on
+# its own finger, so a redrawn hand or a moved space that no longer fits fails here.
+
+def _hand_shapes(svg: Path) -> tuple[tuple[float, float], dict]:
+    """(viewBox width, height) and {id: (x, y, w, h, rx, angle, cx, cy)} of the drawing's
+    rounded rectangles (fingers 1–5, thumb first, and the palm)."""
+    import xml.etree.ElementTree as ET
+    root = ET.parse(svg).getroot()
+    _, _, vw, vh = (float(v) for v in root.get("viewBox").split())
+    shapes = {}
+    for el in root.iter("{http://www.w3.org/2000/svg}rect"):
+        if el.get("id"):
+            angle, cx, cy = 0.0, 0.0, 0.0
+            if turn := re.fullmatch(r"rotate\(([-\d.]+) ([-\d.]+) ([-\d.]+)\)", el.get("transform", "")):
+                angle, cx, cy = (float(v) for v in turn.groups())
+            shapes[el.get("id")] = (*(float(el.get(k)) for k in ("x", "y", "width", "height", "rx")),
+                                    angle, cx, cy)
+    return (vw, vh), shapes
+
+
+def _inside(shape, px: float, py: float, inset: float) -> bool:
+    """Is the point at least `inset` inside the rounded rectangle (negative: near it)?"""
+    import math
+    x, y, w, h, r, angle, cx, cy = shape
+    if angle:
+        a = math.radians(-angle)
+        dx, dy = px - cx, py - cy
+        px, py = cx + dx * math.cos(a) - dy * math.sin(a), cy + dx * math.sin(a) + dy * math.cos(a)
+    x, y, w, h, r = x + inset, y + inset, w - 2 * inset, h - 2 * inset, max(r - inset, 0.0)
+    if not (x <= px <= x + w and y <= py <= y + h):
+        return False
+    qx, qy = min(max(px, x + r), x + w - r), min(max(py, y + r), y + h - r)
+    return (px - qx) ** 2 + (py - qy) ** 2 <= r * r + 1e-6
+
+
+def _edge_points(x: float, y: float, w: float, h: float, n: int = 12):
+    for i in range(n + 1):
+        t = i / n
+        yield from ((x + t * w, y), (x + t * w, y + h), (x, y + t * h), (x + w, y + t * h))
+
+
+def _laid_out_hands(root: Path, jobs) -> dict:
+    """{job path: [(drawing box, {spot: writing space box})]} in CSS px, each box (x, y, w, h),
+    read from WeasyPrint's laid-out boxes as the layout gate reads them."""
+    from lessonpack.project import Project
+    from lessonpack.worker import Settings, Worker, stylesheets_for
+
+    def classes(box) -> set[str]:
+        element = getattr(box, "element", None)
+        return set((element.get("class") or "").split()) if element is not None else set()
+
+    def kids(box) -> list:
+        return list(getattr(box, "children", None) or [])
+
+    worker = Worker(Settings(str(Project(root).root)))
+    found = {}
+    for job in jobs:
+        doc, *_ = worker.renderer._render(  # noqa: SLF001 - the boxes, as the layout gate reads them
+            worker.compose(job).html, base_url=worker.project.lessons,
+            extra_css=stylesheets_for(worker.templates, job, worker.inputs.paper))
+        hands = []
+        todo = [page._page_box for page in doc.pages]  # noqa: SLF001
+        while todo:
+            box = todo.pop()
+            if "hand-figure" not in classes(box):
+                todo += kids(box)
+                continue
+            drawing, spaces, inner = None, {}, kids(box)
+            while inner:
+                b = inner.pop()
+                if "art-hand" in classes(b):
+                    drawing = (b.content_box_x(), b.content_box_y(), b.width, b.height)
+                elif "hand-spot" in classes(b):
+                    (spot,) = classes(b) - {"hand-spot"}
+                    spaces[spot] = (b.border_box_x(), b.border_box_y(), b.border_width(), b.border_height())
+                inner += kids(b)
+            hands.append((drawing, spaces))
+        found[job.path] = hands
+    return found
+
+
+PX_MM = 96 / 25.4
+INSET = 2     # units of the 360-wide drawing: about 1 mm on a worksheet
+
+
+def test_every_writing_space_lies_inside_its_own_finger(tmp_path):
+    """The round-3 reviews: on the KS2 worksheet two finger boxes straddled the outline
+    between two fingers and the little finger's hung outside the hand; the KS1 boxes were
+    25 x 18 mm.  Laid out in every variant, at KS1 and KS2 and in the teacher notes, each
+    space (read from WeasyPrint's boxes, mapped onto templates/art/hand.svg) lies inside its
+    own finger (the thumb is finger-1), by about 1 mm on a worksheet, and as far clear of
+    every other finger and of the palm (the palm's clear of the thumb), and is at least
+    25 mm wide and 20 mm tall on a worksheet."""
+    from lessonpack.plan import Job
+
+    root = make(tmp_path / "p")
+    (root / "lessons" / "ks1").mkdir()
+    (root / "lessons" / "ks1" / "reporting.md").write_text(lesson_md(
+        "ks1", "reporting", body="## Starter {30 min}\n\n::: hand My helping hand\n\n" + plan_tail(15)),
+        encoding="utf-8")
+    jobs = [Job(f"{ks}/{lesson}-worksheet{'' if v == 'standard' else '-' + v}.pdf", "worksheet", ks, lesson, v)
+            for ks, lesson in (("ks1", "ks1-reporting"), ("ks2", "ks2-grooming")) for v in VARIANTS]
+    jobs.append(Job("ks2/ks2-grooming-teacher-notes.pdf", "teacher-notes", "ks2", "ks2-grooming"))
+    (vw, vh), shapes = _hand_shapes(REPO / "templates" / "art" / "hand.svg")
+    assert sorted(shapes) == ["finger-1", "finger-2", "finger-3", "finger-4", "finger-5", "palm"]
+    for path, hands in _laid_out_hands(root, jobs).items():
+        assert len(hands) == 1, path
+        (dx, dy, dw, dh), spaces = hands[0]
+        assert sorted(spaces) == sorted(shapes), path
+        sx, sy = dw / vw, dh / vh                          # CSS px per drawing unit
+        for spot, (x, y, w, h) in spaces.items():
+            if "teacher" not in path:
+                assert w >= 25 * PX_MM and h >= 20 * PX_MM, \
+                    f"{path}: {spot} is {w / PX_MM:.1f} x {h / PX_MM:.1f} mm"
+            for px, py in _edge_points(x, y, w, h):
+                u, v = (px - dx) / sx, (py - dy) / sy
+                assert _inside(shapes[spot], u, v, INSET), \
+                    f"{path}: {spot}'s space leaves its finger at ({u:.0f}, {v:.0f})"
+                # a finger's space is off the palm; under the palm the fingers don't show
+                others = [o for o in shapes if o != spot
+                          and not (spot == "palm" and o in ("finger-2", "finger-3", "finger-4", "finger-5"))]
+                over = [o for o in others if _inside(shapes[o], u, v, -INSET)]
+                assert not over, f"{path}: {spot}'s space runs onto {over} at ({u:.0f}, {v:.0f})"

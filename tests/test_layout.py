@@ -153,6 +153,38 @@ def test_a_short_list_split_in_the_teacher_notes_is_only_a_lone_item_fault(make_
     assert split, "some filler size should split the teacher's six-point list"
 
 
+def _notes_rules(make_project, name: str, extra_css: str) -> dict[str, list[str]]:
+    css = (REPO / "templates" / "css" / "print.css").read_text(encoding="utf-8")
+    root = make_project({"ks2/grooming.md": lesson_md()},
+                        files={"templates/css/print.css": css + extra_css}, name=name)
+    job = Job("ks2/ks2-grooming-teacher-notes.pdf", "teacher-notes", "ks2", "ks2-grooming")
+    return _rules(Worker(Settings(str(Project(root).root))), job)
+
+
+def test_the_safeguarding_box_keeps_its_short_lists_whole_in_the_teacher_notes(make_project):
+    """The expert's find (round 3): the ground rules broke after "Everyone has the right to
+    pass." in all three KS2 teacher notes.  A gap above the box's lists pushes them down
+    page 2: with the keep rule off, the gate finds the seven ground rules split (teacher
+    notes or not); with print.css, the list moves on whole at the same gaps."""
+    loose_rule = ".safeguarding li:first-child:nth-last-child(-n+8) ~ li { break-before: auto; }\n"
+    found = None
+    for gap in range(30, 130, 6):
+        push = f".safeguarding p.check-in {{ margin-bottom: {gap}mm; }}\n"
+        hits = [f for f in _notes_rules(make_project, f"loose-{gap}", push + loose_rule)
+                .get("layout-split-short-list", []) if "Agree the ground rules" in f]
+        if hits:
+            found = gap, hits[0]
+            break
+    assert found, "some gap should split the ground rules with the keep rule off"
+    gap, finding = found
+    assert "ks2/ks2-grooming-teacher-notes.pdf page 2:" in finding, finding
+    assert "(7 items) is split across pages 2 and 3" in finding, finding
+    for near in (gap - 2, gap, gap + 2):
+        push = f".safeguarding p.check-in {{ margin-bottom: {near}mm; }}\n"
+        rules = _notes_rules(make_project, f"kept-{near}", push)
+        assert "layout-split-short-list" not in rules, rules
+
+
 def test_the_shipped_worksheets_and_guide_print_short_lists_and_tables_whole():
     """The expert's finds (KS2 grooming's ticks, KS3 grooming's tactic table, KS4
     grooming's tactic ticks) and every other short list or table on the pages teachers

@@ -3,7 +3,10 @@ for naming trusted adults.  `::: trusted-adults` (the older name) prints the sam
 
 The outline is art:hand (templates/art/hand.svg, so a school can redraw it in its
 overrides like any picture); the six writing spaces are positioned boxes on top, which
-become real text fields with --fillable.
+become real text fields with --fillable.  print.css places each space at percentages of
+the drawing, inside the shape of the same id (finger-1 is the thumb, then finger-2 to
+finger-5, and the palm): a redrawn hand keeps its fingers under those spaces, or moves the
+spaces with it (tests/test_blocks.py checks the pair).
 """
 
 from __future__ import annotations
