@@ -306,7 +306,7 @@ class _Writer:
         """The worksheet's hand drawing (art:hand) on the right of a dashed card that holds
         the title and the instruction."""
         art_h = h - 3 - 10                            # the card less its padding
-        art_w = art_h * 0.97 if b.art else 0.0        # hand.svg is 300 × 310
+        art_w = art_h * 1.2 if b.art else 0.0         # hand.svg is 360 × 300
         shape = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Mm(x), Mm(y), Mm(w), Mm(h - 3))
         shape.adjustments[0] = 0.06
         self._solid(shape, WHITE, line=self.accent, dash=True)
