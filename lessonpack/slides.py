@@ -48,7 +48,7 @@ FONT = {"ks1": "Andika"}           # the worksheets' fonts; PowerPoint gets Aria
 CHAR_EM = {"ks1": 0.5}             # average character width in ems, a little generous
 DEFAULT_CHAR_EM = 0.5
 BOLD_EM = 0.56                     # titles are bold
-TABLE_EM = 0.46                    # table and card text, in narrower columns
+TABLE_EM = 0.46                    # table and card text, in narrower columns; helpline notes
 
 MAX_CARDS = 6
 CHAT_WHOLE = 6                     # a chat of up to this many messages is never cut
@@ -494,7 +494,7 @@ def helpline_height(h, width: float, ks: str, *, large: bool = False) -> float:
     text_w = width - (qr + 10 if h.qr and h.url else 8)
     head = " · ".join(p for p in (h.name, h.phone, h.web) if p)
     size, small = (body_pt(ks) + 2, small_pt(ks)) if large else (body_pt(ks), MIN_PT)
-    lines = lines_of(head, text_w, size, ks) * size + lines_of(h.for_key_stage(ks), text_w, small, ks) * small
+    lines = lines_of(head, text_w, size, ks) * size + lines_of(h.for_key_stage(ks), text_w, small, ks, em=TABLE_EM) * small
     return max(qr + 4 if h.qr and h.url else 0, lines * PT * LINE + 4)
 
 
