@@ -602,11 +602,12 @@ def chat_decks(tmp_path_factory):
     return files
 
 
-def _messages(lesson_id: str) -> list[str]:
-    """The messages of a lesson's chats, as the worksheet prints them."""
+def _chats(lesson_id: str) -> list[list[str]]:
+    """The messages of each of a lesson's chats, as the worksheet prints them."""
     tree = render_body(_lesson(lesson_id), WORKSHEET, REGISTRY).tree
-    return [" ".join("".join(span.itertext()).split()) for span in tree.iter("span")
-            if "bubble" in (span.get("class") or "").split()]
+    return [[" ".join("".join(span.itertext()).split()) for span in chat.iter("span")
+             if "bubble" in (span.get("class") or "").split()]
+            for chat in tree.iter("div") if "chat" in (chat.get("class") or "").split()]
 
 
 @pytest.mark.parametrize("lesson_id, together", [
@@ -614,11 +615,11 @@ def _messages(lesson_id: str) -> list[str]:
                       "Let's use a private app. Send me a photo."]),
     ("ks2-reporting", ["Your pet is so cute!", "Let's keep our chats a secret, OK?",
                        "Send me a photo of you. Just for me."]),
-    ("ks4-grooming", ["Week 8", "send another one. you owe me", "i dont want to anymore",
-                      "do what i say or your friends see that photo"]),
+    ("ks4-grooming", ["Week 6", "send another or everyone sees the last pic",
+                      "no. i don't want to anymore", "Hana stops replying"]),
 ])
 def test_a_short_chat_or_its_key_moment_stays_on_one_slide(chat_decks, lesson_id, together):
-    """The gift and the secret, Cool_Kat's three messages, Hana's Week 8: on one slide of
+    """The gift and the secret, Cool_Kat's three messages, Hana's threat with her answer: on one slide of
     the PDF and of the PowerPoint file."""
     pdf, pptx = chat_decks[lesson_id]
     assert any(all(t in page for t in together) for page in _pages(pdf)), together
@@ -631,15 +632,17 @@ def test_no_slide_shows_a_single_chat_message_alone(chat_decks, lesson_id):
     """A slide showing a chat shows at least two of its messages (a chat of up to six is
     whole), in the PDF and in PowerPoint."""
     pdf, pptx = chat_decks[lesson_id]
-    messages = _messages(lesson_id)
-    assert messages
+    chats = _chats(lesson_id)
+    assert chats and all(chats)
+    messages = [m for chat in chats for m in chat]
     slides = [s for s in _pages(pdf) if "’s phone" in s]
     texts = [t for t in (_slide_text(s) for s in Presentation(pptx).slides) if "’s phone" in t]
     assert slides and len(slides) == len(texts)
     for shown in slides + texts:
         assert sum(m in shown for m in messages) >= 2, shown
-    if len(messages) <= 6:
-        assert len(slides) == 1, slides
+    for chat in chats:
+        if len(chat) <= 6:     # one slide shows all of it
+            assert any(all(m in shown for m in chat) for shown in slides), chat
 
 
 def _figures(pdf) -> list[tuple[str, int | None]]:
