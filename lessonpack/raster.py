@@ -16,6 +16,9 @@ from urllib.parse import unquote
 
 DPI = 200
 RASTER = {".png", ".jpg", ".jpeg", ".gif"}
+# A picture is drawn at the first of these widths (mm) at least as wide as asked, and
+# PowerPoint scales it down: an icon used at three sizes in a deck is drawn once.
+WIDTHS = (12.0, 25.0, 50.0, 100.0, 200.0)
 
 
 class Rasteriser:
@@ -29,9 +32,10 @@ class Rasteriser:
 
     def png(self, uri: str, width_mm: float) -> tuple[bytes, float]:
         """(PNG bytes, height/width) of the picture at `uri`, drawn width_mm wide."""
-        key = (uri, round(width_mm, 1))
+        drawn = next((w for w in WIDTHS if w >= width_mm), round(width_mm, 1))
+        key = (uri, drawn)
         if key not in self._done:
-            self._done[key] = self._draw(uri, width_mm)
+            self._done[key] = self._draw(uri, drawn)
         return self._done[key]
 
     def _draw(self, uri: str, width_mm: float) -> tuple[bytes, float]:
@@ -59,7 +63,7 @@ class Rasteriser:
                 f'width: {w:.2f}mm; height: {h:.2f}mm }}</style></head><body>'
                 f'<img src="{escape(url)}" alt="picture"></body></html>')
         _, pdf, errors, used = self.renderer._render(  # noqa: SLF001 - same process, same fetcher
-            html, base_url=self.base_url, write=True, own_css=True)
+            html, base_url=self.base_url, write=True, own_css=True, tagged=False)
         if errors:
             raise RasterError(errors[0])
         self.used.update(used)
