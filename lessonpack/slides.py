@@ -741,7 +741,10 @@ def _teacher_notes(root: etree.Element) -> list[tuple[str, list[str]]]:
                 for part in child:
                     if "label" in _classes(part):
                         continue
-                    if str(part.tag) in ("ul", "ol"):
+                    if str(part.tag) == "ol":     # the order is the point ("Josh's steps")
+                        start = int(part.get("start") or 1)
+                        paras += [f"{start + i}. " + plain(text_of(li)) for i, li in enumerate(part)]
+                    elif str(part.tag) == "ul":
                         paras += ["• " + plain(text_of(li)) for li in part]
                     else:
                         text = " ".join("".join(part.itertext()).split())
