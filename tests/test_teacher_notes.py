@@ -358,3 +358,36 @@ def test_layout_gate_flags_a_glance_that_runs_onto_a_page_of_its_own(make_projec
     assert len(found) == 1 and "page 2: page is only" in found[0] and \
         "'Lesson at a glance' runs over from page 1" in found[0], \
         [p.message for p in done.layout]
+
+
+@pytest.mark.parametrize("lesson_id", ["ks2-isolation", "ks1-grooming"])
+def test_the_notes_do_not_begin_again_after_likely_questions(tmp_path, lesson_id):
+    """Reviewers found a second band headed "Teacher notes" after "Likely questions" (all
+    KS2 notes, p. 4): the rest of a "Teacher notes" block at the top of a lesson goes on in
+    the preparation box, its sections ("Signs…", "Adapting for SEND") beside "Likely
+    questions" – one band, the heading "Teacher notes" never printed in the body."""
+    import pypdf
+
+    from lessonpack.plan import Job
+    from lessonpack.worker import Settings, Worker
+
+    from conftest import REPO
+
+    worker = Worker(Settings(str(REPO)))
+    ks = lesson_id[:3]
+    done = worker.run(Job(f"{ks}/{lesson_id}-teacher-notes.pdf", "teacher-notes", ks, lesson_id))
+    assert done.ok, done.problems
+    path = tmp_path / "notes.pdf"
+    path.write_bytes(done.data)
+    pages = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(path).pages]
+    # without the running head and foot, which name the document
+    text = re.sub(r"Teacher notes lessonpack · Teacher notes – not for pupils Page \d+ of \d+",
+                  "", " ".join(pages))
+    body = text.find("Safeguarding: read before you teach")
+    starter = text.find("Starter", text.find("Likely questions", body))
+    order = [text.find(w, body) for w in ("Before you teach", "Likely questions",
+                                            "Signs a child may need help", "Adapting for SEND")]
+    assert -1 not in order and order == sorted(order) and order[-1] < starter, order
+    assert "Teacher notes" not in text[body:starter], text[body:starter]
+    # one TEACHER band before the Starter: the label printed once there
+    assert text[text.find("Before you teach", body) - 40:starter].count("TEACHER") <= 1
