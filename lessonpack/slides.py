@@ -618,6 +618,20 @@ def _ground_rules(ks: str, safeguarding: dict, step_out, dsl) -> list[str]:
     return [re.sub(r"\{(place|adult|follow_up)\}", lambda m: words[m.group(1)], r) for r in rules]
 
 
+def _unset(ks: str, step_out, dsl) -> list[str]:
+    """The speaker note that prompts the teacher to name what school.yml leaves unset (the
+    pupils' slide says it in neutral words, never a blank)."""
+    missing = ([] if step_out is not None else ["the place a pupil can go"]) + \
+        ([] if step_out is not None and step_out.adult else
+         ["the adult who goes with them" if ks in ("ks1", "ks2") else "the adult who checks on them"]) + \
+        ([] if dsl is not None else ["your Designated Safeguarding Lead"])
+    if not missing:
+        return []
+    named = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
+    return [f"Fill in before teaching: school.yml does not name {named}. "
+            "Tell the class who and where before you start."]
+
+
 def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
                helplines: list, safeguarding: dict, school=None, step_out=None, dsl=None,
                baseline_again: bool = True) -> Deck:
@@ -633,8 +647,9 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
     if rules:
         slides.append(Slide("rules", "Our ground rules",
                             [Block("bullets", paras=[((r, ""),) for r in rules])],
-                            notes=["Revisit the ground rules before you start: "
-                                   + " ".join(safeguarding.get("ground_rules", [])[:3])]))
+                            notes=_unset(ks, step_out, dsl) + [
+                                "Revisit the ground rules before you start: "
+                                + " ".join(safeguarding.get("ground_rules", [])[:3])]))
     if lesson.objectives:
         slides.append(Slide("objectives", "Today I will learn",
                             [Block("bullets", paras=[((o, ""),) for o in lesson.objectives])],

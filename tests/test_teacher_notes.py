@@ -391,3 +391,39 @@ def test_the_notes_do_not_begin_again_after_likely_questions(tmp_path, lesson_id
     assert "Teacher notes" not in text[body:starter], text[body:starter]
     # one TEACHER band before the Starter: the label printed once there
     assert text[text.find("Before you teach", body) - 40:starter].count("TEACHER") <= 1
+
+
+@pytest.mark.parametrize("config, marked", [
+    (None, ["dsl", "place", "adult"]),
+    ("school:\n  name: Hillside\nstep_out:\n  place: the quiet room next to the library\n", ["dsl", "adult"]),
+    ("school:\n  name: Hillside\ndsl:\n  name: Ms A. Example\n  phone: 01632 960000\n"
+     "step_out:\n  place: the quiet room next to the library\n  adult: Mr Okafor\n", []),
+])
+def test_what_school_yml_leaves_unset_is_marked_fill_in(make_project, cli, config, marked):
+    """A teacher printing tomorrow without school.yml got an empty DSL box and default
+    words: what is unset is marked "Fill in before teaching" with a line to write on in the
+    safeguarding box, and in the ground-rules slide's speaker notes; the pupils' slide
+    keeps neutral words, never a blank or the marker."""
+    from pptx import Presentation
+
+    out = build(make_project, cli, config=config)
+    text = clean_text(out / "ks2-grooming-teacher-notes.pdf")
+    box = text[text.find("Safeguarding: read before you teach"):text.find("If a child tells you")]
+    assert box, text
+    assert box.count("Fill in before teaching") == (("dsl" in marked) + bool({"place", "adult"} & set(marked)))
+    assert ("Your school's DSL:" in box) == ("dsl" in marked)
+    step_out = box[box.find("Step-out routine"):]
+    line = step_out[step_out.find("Fill in before teaching"):] if "Fill in" in step_out else ""
+    assert ("place" in line, "adult" in line) == ("place" in marked, "adult" in marked), line
+    assert ("Ms A. Example" in box) != ("dsl" in marked)
+    deck = Presentation(str(out / "ks2-grooming-slides.pptx"))
+    rules = deck.slides[1]
+    notes = rules.notes_slide.notes_text_frame.text
+    shown = " ".join(s.text_frame.text for s in rules.shapes if s.has_text_frame)
+    assert ("Fill in before teaching" in notes) == bool(marked), notes
+    for what, words in (("place", "the place a pupil can go"), ("adult", "the adult who goes with them"),
+                        ("dsl", "Designated Safeguarding Lead")):
+        assert (words in notes) == (what in marked), (what, notes)
+    assert "Fill in" not in shown and "__" not in shown
+    assert ("go with you to a quiet place" in shown) == ("place" in marked), shown
+    assert ("A grown-up will go with you" in shown) == ("adult" in marked), shown
