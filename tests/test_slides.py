@@ -615,11 +615,11 @@ def _messages(lesson_id: str) -> list[str]:
                       "Let's use a private app. Send me a photo."]),
     ("ks2-reporting", ["Your pet is so cute!", "Let's keep our chats a secret, OK?",
                        "Send me a photo of you. Just for me."]),
-    ("ks4-grooming", ["Week 8", "send another one. you owe me", "i dont want to anymore",
-                      "do what i say or your friends see that photo"]),
+    ("ks4-grooming", ["Week 6", "send another or everyone sees the last pic",
+                      "no. i don't want to anymore", "tells her mum"]),
 ])
 def test_a_short_chat_or_its_key_moment_stays_on_one_slide(chat_decks, lesson_id, together):
-    """The gift and the secret, Cool_Kat's three messages, Hana's Week 8: on one slide of
+    """The gift and the secret, Cool_Kat's three messages, Hana's Week 6: on one slide of
     the PDF and of the PowerPoint file."""
     pdf, pptx = chat_decks[lesson_id]
     assert any(all(t in page for t in together) for page in _pages(pdf)), together
@@ -639,8 +639,10 @@ def test_no_slide_shows_a_single_chat_message_alone(chat_decks, lesson_id):
     assert slides and len(slides) == len(texts)
     for shown in slides + texts:
         assert sum(m in shown for m in messages) >= 2, shown
-    if len(messages) <= 6:
-        assert len(slides) == 1, slides
+    tree = render_body(_lesson(lesson_id), WORKSHEET, REGISTRY).tree
+    chats = sum("chat" in (d.get("class") or "").split() for d in tree.iter("div"))
+    if len(messages) <= 6:                     # each chat whole: one slide a chat
+        assert len(slides) == chats, slides
 
 
 def _figures(pdf) -> list[tuple[str, int | None]]:
