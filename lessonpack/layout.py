@@ -6,7 +6,8 @@ the HTML) for the faults that make a worksheet look careless:
 - on pages a teacher photocopies (worksheets, the parents' guide), a short table (at most
   eight body rows) or short list (at most eight items) split across pages at all; in the
   teacher notes, the same for a short list in the safeguarding box (its ground rules, the
-  steps if a child tells you), which a teacher reads as one set before the lesson;
+  steps if a child tells you), which a teacher reads as one set before the lesson; and a
+  chat or a short pupils' task, which the teacher reads aloud or sets as one;
 - a longer table split so that one row stands alone on a page (or the header with fewer
   than two rows under it), or a longer list split leaving one item alone;
 - a heading or a label, or an instruction whose answer space (or picture) went overleaf,
@@ -46,6 +47,9 @@ SLACK = 7.5    # px (2 mm): less is out of sight in the slide's bottom margin
 SHORT = 8
 # Boxes whose short lists and tables print whole in every document, the teacher notes too.
 WHOLE = {"safeguarding"}
+# Blocks the teacher notes print whole (print.css): a chat read aloud, a short pupils' task
+# (taskpairs.py marks it "whole").  (class names the block has all of, what it is called)
+WHOLE_BLOCKS = (({"chat"}, "chat"), ({"student", "task", "whole"}, "pupils' task"))
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ def inspect(pages, *, kind: str, variant: str = "standard") -> list[Finding]:
     # or table may run on overleaf like any paragraph, as long as no item is left alone.
     short = SHORT if kind != "teacher-notes" else 0
     findings += _split_tables(boxes, short) + _split_lists(boxes, short)
+    if kind == "teacher-notes":
+        findings += _split_blocks(boxes)
     for number, box in enumerate(boxes, 1):
         if number < len(boxes):
             findings += _stranded(box, number, boxes[number], pupils=kind != "teacher-notes")
@@ -395,6 +401,38 @@ def _fragments(boxes: list, wanted) -> list[list[tuple[int, int, object, bool]]]
                 continue
             todo += [(kid, whole) for kid in _children(box)]
     return [list(pages.values()) for pages in fragments.values()]
+
+
+def _split_blocks(boxes: list) -> list[Finding]:
+    """Teacher notes: a chat or a short pupils' task split across pages, when it would fit
+    on one page (a block taller than a page has to run on)."""
+    seen: dict[int, list[tuple[int, object]]] = {}
+    for number, page_box in enumerate(boxes, 1):
+        todo = [_root(page_box)] if _root(page_box) is not None else []
+        while todo:
+            box = todo.pop()
+            classes = _classes(box)
+            if any(names <= classes for names, _ in WHOLE_BLOCKS) and _tag(box) == "div":
+                pages = seen.setdefault(id(getattr(box, "element", None) or box), [])
+                if not pages or pages[-1][0] != number:
+                    pages.append((number, box))
+                continue
+            todo += _children(box)
+    findings = []
+    for parts in seen.values():
+        if len(parts) < 2:
+            continue
+        top, bottom = _content_area(boxes[parts[0][0] - 1])
+        tall = sum(box.margin_height() for _, box in parts)
+        if tall > bottom - top:
+            continue
+        number, box = parts[0]
+        what = next(name for names, name in WHOLE_BLOCKS if names <= _classes(box))
+        findings.append(Finding(number, "split-block",
+                                f"{what} '{_words(box)}' is split across {_pages(parts)}; "
+                                f"a {what} this short prints whole in the teacher notes",
+                                _words(box)))
+    return findings
 
 
 def _list_items(box) -> int | None:

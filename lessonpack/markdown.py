@@ -424,7 +424,28 @@ class _PrepFirst(Treeprocessor):
         label.text = "Teacher"
         box.extend(moved)
         root.insert(first, box)
+        _carry_on(box, root[first + 1] if first + 1 < len(root) else None, root)
         return None
+
+
+def _carry_on(box: etree.Element, after: etree.Element | None, root: etree.Element) -> None:
+    """The rest of the lesson's "Teacher notes" block, when it follows the preparation box
+    (signs a child may need help, SEND): it goes on in that box, without its "Teacher
+    notes" heading, its sections beside "Likely questions" – a second band headed "Teacher
+    notes" read as if the notes began again."""
+    if after is None or after.get("class") != "teacher":
+        return
+    rest = [c for c in after if c.get("class") != "label"]
+    if not rest or not _heading_level(rest[0]) or \
+            _heading_text(rest[0]).strip().lower() != "teacher notes":
+        return
+    level = _heading_level(rest[0])
+    for part in rest[1:]:
+        for h in list(part.iter()):
+            if _heading_level(h):
+                h.tag = f"h{max(2, _heading_level(h) - level + 1)}"
+    box.extend(rest[1:])
+    root.remove(after)
 
 
 def _drop_empty_sections(root: etree.Element) -> None:

@@ -51,9 +51,10 @@ BOLD_EM = 0.56                     # titles are bold
 TABLE_EM = 0.46                    # table and card text, in narrower columns; helpline notes
 
 MAX_CARDS = 6
-CHAT_WHOLE = 6                     # a chat of up to this many messages is never cut
+CHAT_WHOLE = 6                     # a chat of up to this many messages is never cut (when it fits)
+TWO_COLUMN_CHATS = ("ks3", "ks4")  # key stages whose long chats may take two columns
 # The compact chat of the slides: each speaker's name in a column beside the bubble,
-# tight lines; a long chat in two columns (see _chat_fit).  Sizes in mm.
+# tight lines; at KS3/KS4 a long chat may take two columns (see _chat_fit).  Sizes in mm.
 CHAT_TOP = 17.0                    # the phone's frame, its owner line and the gap below
 CHAT_GAP = 1.2                     # between two entries
 CHAT_PAD = 0.8                     # a bubble's top and bottom padding
@@ -617,6 +618,20 @@ def _ground_rules(ks: str, safeguarding: dict, step_out, dsl) -> list[str]:
     return [re.sub(r"\{(place|adult|follow_up)\}", lambda m: words[m.group(1)], r) for r in rules]
 
 
+def _unset(ks: str, step_out, dsl) -> list[str]:
+    """The speaker note that prompts the teacher to name what school.yml leaves unset (the
+    pupils' slide says it in neutral words, never a blank)."""
+    missing = ([] if step_out is not None else ["the place a pupil can go"]) + \
+        ([] if step_out is not None and step_out.adult else
+         ["the adult who goes with them" if ks in ("ks1", "ks2") else "the adult who checks on them"]) + \
+        ([] if dsl is not None else ["your Designated Safeguarding Lead"])
+    if not missing:
+        return []
+    named = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
+    return [f"Fill in before teaching: school.yml does not name {named}. "
+            "Tell the class who and where before you start."]
+
+
 def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
                helplines: list, safeguarding: dict, school=None, step_out=None, dsl=None,
                baseline_again: bool = True) -> Deck:
@@ -632,8 +647,9 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
     if rules:
         slides.append(Slide("rules", "Our ground rules",
                             [Block("bullets", paras=[((r, ""),) for r in rules])],
-                            notes=["Revisit the ground rules before you start: "
-                                   + " ".join(safeguarding.get("ground_rules", [])[:3])]))
+                            notes=_unset(ks, step_out, dsl) + [
+                                "Revisit the ground rules before you start: "
+                                + " ".join(safeguarding.get("ground_rules", [])[:3])]))
     if lesson.objectives:
         slides.append(Slide("objectives", "Today I will learn",
                             [Block("bullets", paras=[((o, ""),) for o in lesson.objectives])],
@@ -1150,30 +1166,30 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
 
 def _chat_fit(block: Block, ks: str, room: float, width: float = BODY_WIDTH, *,
               columns: int = 2) -> Block | None:
-    """A chat (or part) as it fits room: in one column, else in two (cut before a time or
-    notice line where it can be, the columns as even as can be), else None."""
+    """A chat (or part) as it fits room: in one column, else (KS3 and KS4 only) in two
+    columns that each start at a time or week line, the columns as even as can be; else
+    None.  Young pupils read a two-column chat across its rows, in the wrong order, and
+    a column starting mid-conversation reads wrongly at any age: such a chat is cut over
+    slides instead (see _chat_pieces)."""
     if height(block, width, ks) <= room:
         return block
-    if columns == 1:
+    if columns == 1 or ks not in TWO_COLUMN_CHATS or block.entries[0][0] != "time":
         return None
     best = None
     for i in range(1, len(block.entries)):
-        if block.entries[i - 1][0] in ("time", "notice"):
-            continue                   # a time or notice line heads the message after it
+        if block.entries[i][0] != "time" or block.entries[i - 1][0] in ("time", "notice"):
+            continue                   # each column starts at its own time line
         tried = replace(block, split=i)
         h = height(tried, width, ks)
-        # even columns; a column starting at a message rather than a time or notice line
-        # only when that is clearly more even
-        rank = h + (10.0 if block.entries[i][0] in ("message", "mine") else 0.0)
-        if h <= room and (best is None or rank < best[0]):
-            best = (rank, tried)
+        if h <= room and (best is None or h < best[0]):
+            best = (h, tried)
     return best[1] if best else None
 
 
 def _chat_pieces(block: Block, ks: str, first: float, last: float, parts: int | None
                  ) -> list[Block]:
     """A chat on as few slides as it fits: whole if it has up to CHAT_WHOLE messages and fits
-    one slide (in two columns if need be); else cut before a time, day or notice line where
+    one slide (at KS3/KS4 in two columns if need be); else cut before a time, day or notice line where
     it can be, never just after one, never leaving one message alone on a slide."""
     entries = block.entries
     messages = [kind in ("message", "mine") for kind, _, _ in entries]
@@ -1188,6 +1204,10 @@ def _chat_pieces(block: Block, ks: str, first: float, last: float, parts: int | 
 
     # cut points: never just after a time or notice line
     cuts = [i for i in range(1, len(entries)) if entries[i - 1][0] not in ("time", "notice")]
+    if parts and any(entries[c][0] in ("time", "notice") for c in cuts):
+        # cut again to take in a near-empty slide's lines: only before a time or notice
+        # line, as a chat with such lines is cut in the first place
+        cuts = [c for c in cuts if entries[c][0] in ("time", "notice")]
     counts = range(parts, parts + 1) if parts else range(2, len(entries) + 1)
     for count in counts:
         best = None

@@ -16,6 +16,8 @@ from markdown.treeprocessors import Treeprocessor
 
 TASK_LABEL = "Pupils' task"
 LONG = 1400   # characters in the task or the answer: more than half a page in a column
+LOPSIDED_ANSWER = 700   # characters: an answer this long beside a task a third as long is stacked
+WHOLE = 8     # a task of up to this many list items (and not LONG) never splits over a page
 #: Classes of the spaces pupils write or draw in, and how the marker names them.
 SPACES = {"answer-lines": "lines to write on", "answer-box": "box to write or draw in",
           "trusted-adults": "hand to fill in", "hand": "hand to fill in"}
@@ -73,7 +75,11 @@ def _label(task: etree.Element) -> None:
     label = etree.Element("p", {"class": "label"})
     label.text = TASK_LABEL
     task.insert(0, label)
-    task.set("class", "student task")
+    # a short task (up to WHOLE items, not long) prints whole: a sort list cut by a page
+    # break is read as two tasks (print.css; the layout gate flags it if it splits)
+    items = sum(1 for el in task.iter() if el.tag in ("li", "tr"))
+    short = items <= WHOLE and len(" ".join("".join(task.itertext()).split())) <= LONG
+    task.set("class", "student task" + (" whole" if short else ""))
 
 
 class TaskPairs(Treeprocessor):
@@ -92,8 +98,11 @@ class TaskPairs(Treeprocessor):
                     continue
                 # WeasyPrint cannot split two columns across pages: a pair too long
                 # for one page follows the task with its answer instead.
-                longest = max(len(" ".join("".join(el.itertext()).split())) for el in (child, following))
-                pair = etree.Element("div", {"class": "task-pair" + (" stacked" if longest > LONG else "")})
+                task, answer = (len(" ".join("".join(el.itertext()).split())) for el in (child, following))
+                # …and a short task with a long answer (a column of mostly white beside a
+                # tall one, which cannot split) too, so the notes fill their pages
+                stacked = max(task, answer) > LONG or (answer > LOPSIDED_ANSWER and answer >= 3 * task)
+                pair = etree.Element("div", {"class": "task-pair" + (" stacked" if stacked else "")})
                 pair.tail = following.tail
                 child.tail = following.tail = None
                 at = list(parent).index(child)

@@ -298,3 +298,41 @@ def test_a_label_left_at_the_page_foot_is_found_and_prevented(make_project):
     kept = _sweep(make_project, _label_body, range(size - 2, size + 3), loose=False,
                   name="label-kept", rule="stranded-heading", kind="teacher-notes")
     assert kept == [], kept
+
+
+def _chat_and_task(n: int) -> str:
+    """A teacher box of n paragraphs, then a chat and a short pupils' task under it."""
+    messages = "\n".join(f"Max: Message number {i} from Max to Sam." for i in range(1, 9))
+    ticks = "\n".join(f"- Warning sign number {i}." for i in range(1, 7))
+    return ("## Activity 1: Sam's chat {10 min}\n\n::: teacher\n" +
+            "\n\n".join(f"Teacher paragraph {i} with a few words to fill the line." for i in range(n)) +
+            f"\n:::\n\n::: chat Sam\n-- Week 1 --\n{messages}\n:::\n\n"
+            f"::: student\nTick the warning signs.\n\n::: ticks\n{ticks}\n:::\n:::\n\n"
+            "## Plenary {5 min}\n\nIt is never your fault.\n")
+
+
+def test_a_chat_or_short_task_split_in_the_teacher_notes_is_found_and_prevented(make_project):
+    """Reviewers found Ava's chat and KS4 grooming's sort list cut by a page break in the
+    teacher notes.  With print.css's keep rules off, some filler height splits each and the
+    gate names it; with the shipped print.css, no filler height splits either."""
+    loose = ".teacher-doc .chat, div.student.task.whole { break-inside: auto; }\n" \
+            ".chat ol.chat-messages > li, ul.ticks li, div.ticks > ul.ticks { break-inside: auto; }\n" \
+            "li + li:last-child, li:first-child + li { break-before: auto; }\n"
+    css = (REPO / "templates" / "css" / "print.css").read_text(encoding="utf-8")
+    job = Job("ks2/ks2-grooming-teacher-notes.pdf", "teacher-notes", "ks2", "ks2-grooming")
+    found: dict[str, list[int]] = {"chat 'Sam": [], "pupils' task": []}
+    for style, name in ((css + loose, "loose"), (css, "kept")):
+        root = make_project({"ks2/grooming.md": lesson_md(body=_chat_and_task(1))},
+                            files={"templates/css/print.css": style}, name=f"whole-{name}")
+        worker = Worker(Settings(str(Project(root).root)))
+        lesson_file = Path(worker.project.root) / "lessons" / "ks2" / "grooming.md"
+        for n in range(2, 44, 3):
+            lesson_file.write_text(lesson_md(body=_chat_and_task(n)), encoding="utf-8")
+            hits = _rules(Worker(worker.settings), job).get("layout-split-block", [])
+            for what in found:
+                if any(what in h for h in hits):
+                    assert name == "loose", (n, hits)          # print.css prevents it
+                    found[what].append(n)
+            if all(found.values()) and name == "loose":
+                break
+    assert all(found.values()), f"some filler should split the chat and the task: {found}"

@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import textwrap
+from dataclasses import replace
 
 import pikepdf
 import pytest
@@ -680,3 +681,92 @@ def test_pictures_in_list_items_and_lines_are_on_their_slide(chat_decks, lesson_
     assert all(alt in on_page for alt in alts), (alts, on_page)
     slide = next(s for s in Presentation(pptx).slides if words in _slide_text(s))
     assert all(alt in _pictures(slide) for alt in alts), _pictures(slide)
+
+
+# --- chats in one column for young pupils (round-5 reviews) -------------------------------
+
+LONG_CHAT = textwrap.dedent("""\
+    ## Activity 1: Sam's new friend {15 min}
+
+    Sam is 10. A player called Max sends Sam messages.
+
+    ::: chat Sam
+    -- Week 1 --
+    Max: You're so good at this game.
+    Max: What school do you go to?
+    -- Week 2 --
+    Max: Your mum sounds strict.
+    Max: You can tell me anything.
+    -- Week 3 --
+    Max: I got you 500 gems.
+    Max: Don't tell your friends.
+    -- Week 4 --
+    Max: Let's move to a private app.
+    Max: Send me a photo of you.
+    :::
+
+    What could Sam do? Tell a trusted adult.
+
+    ## Plenary {5 min}
+
+    It is never your fault. You will not be in trouble for telling.
+    """)
+
+
+def _chat_deck(make_project, ks):
+    from lessonpack.compose import deck_for
+
+    root = make_project({f"{ks}/grooming.md": lesson_md(ks, body=LONG_CHAT)})
+    worker = Worker(Settings(str(Project(root).root)))
+    return worker, deck_for(worker.inputs.lessons[f"{ks}-grooming"], worker.inputs, [], [])
+
+
+@pytest.mark.parametrize("ks", ["ks2", "ks3"])
+def test_a_long_chat_reads_top_to_bottom(make_project, ks):
+    """Reviewers found a KS1 and a KS2 chat in two columns, read across the rows in the
+    wrong order.  At KS1/KS2 a chat too long for one slide is cut over slides in one
+    column, before a week line, two messages at least a part; at KS3/KS4 two columns only
+    when each starts at a week line.  The PowerPoint file draws the same columns."""
+    worker, deck = _chat_deck(make_project, ks)
+    pieces = [b for s in deck.slides for b in s.blocks if b.kind == "chat"]
+    assert sum(len(p.entries) for p in pieces) == 12, [p.entries for p in pieces]
+    for piece in pieces:
+        assert sum(e[0] in ("message", "mine") for e in piece.entries) >= 2, piece.entries
+        assert piece.entries[0][0] == "time", piece.entries[0]
+        if piece.split:
+            assert ks == "ks3" and piece.entries[piece.split][0] == "time", piece.entries
+    if ks == "ks2":
+        assert len(pieces) >= 2 and not any(p.split for p in pieces)
+        done = worker.run(Job(f"{ks}/{ks}-grooming-slides.pptx", "slides-pptx", ks, f"{ks}-grooming"))
+        assert done.ok, done.problems
+        import io
+        texts = [_slide_text(s) for s in Presentation(io.BytesIO(done.data)).slides
+                 if "Sam’s phone" in _slide_text(s)]
+        assert len(texts) == len(pieces)
+        for text, piece in zip(texts, pieces):       # in the order it is said, top to bottom
+            said = [e[2] for e in piece.entries]
+            assert [text.index(s) for s in said] == sorted(text.index(s) for s in said), text
+    # where two columns are allowed, they each start at a week line (or are not used)
+    from lessonpack.slides import SPACE, _chat_fit
+
+    whole = replace(pieces[0].whole or pieces[0], split=0)
+    fitted = {k: _chat_fit(whole, k, SPACE) for k in ("ks1", "ks2", "ks3", "ks4")}
+    assert fitted["ks1"] is None and fitted["ks2"] is None
+    for k in ("ks3", "ks4"):
+        assert fitted[k] is not None and whole.entries[fitted[k].split][0] == "time"
+    no_week = replace(whole, entries=[e for e in whole.entries * 2 if e[0] != "time"])
+    assert _chat_fit(no_week, "ks4", SPACE) is None       # mid-conversation columns: never
+
+
+def test_no_shipped_ks1_or_ks2_chat_takes_two_columns():
+    from lessonpack.compose import deck_for
+
+    worker = Worker(Settings(str(REPO)))
+    seen = 0
+    for lesson_id, lesson in worker.inputs.lessons.items():
+        if lesson_id[:3] in ("ks1", "ks2"):
+            deck = deck_for(lesson, worker.inputs, [], [])
+            chats = [b for s in deck.slides for b in s.blocks if b.kind == "chat"]
+            seen += len(chats)
+            assert not any(b.split for b in chats), lesson_id
+    assert seen >= 6

@@ -358,3 +358,72 @@ def test_layout_gate_flags_a_glance_that_runs_onto_a_page_of_its_own(make_projec
     assert len(found) == 1 and "page 2: page is only" in found[0] and \
         "'Lesson at a glance' runs over from page 1" in found[0], \
         [p.message for p in done.layout]
+
+
+@pytest.mark.parametrize("lesson_id", ["ks2-isolation", "ks1-grooming"])
+def test_the_notes_do_not_begin_again_after_likely_questions(tmp_path, lesson_id):
+    """Reviewers found a second band headed "Teacher notes" after "Likely questions" (all
+    KS2 notes, p. 4): the rest of a "Teacher notes" block at the top of a lesson goes on in
+    the preparation box, its sections ("Signs…", "Adapting for SEND") beside "Likely
+    questions" – one band, the heading "Teacher notes" never printed in the body."""
+    import pypdf
+
+    from lessonpack.plan import Job
+    from lessonpack.worker import Settings, Worker
+
+    from conftest import REPO
+
+    worker = Worker(Settings(str(REPO)))
+    ks = lesson_id[:3]
+    done = worker.run(Job(f"{ks}/{lesson_id}-teacher-notes.pdf", "teacher-notes", ks, lesson_id))
+    assert done.ok, done.problems
+    path = tmp_path / "notes.pdf"
+    path.write_bytes(done.data)
+    pages = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(path).pages]
+    # without the running head and foot, which name the document
+    text = re.sub(r"Teacher notes lessonpack · Teacher notes – not for pupils Page \d+ of \d+",
+                  "", " ".join(pages))
+    body = text.find("Safeguarding: read before you teach")
+    starter = text.find("Starter", text.find("Likely questions", body))
+    order = [text.find(w, body) for w in ("Before you teach", "Likely questions",
+                                            "Signs a child may need help", "Adapting for SEND")]
+    assert -1 not in order and order == sorted(order) and order[-1] < starter, order
+    assert "Teacher notes" not in text[body:starter], text[body:starter]
+    # one TEACHER band before the Starter: the label printed once there
+    assert text[text.find("Before you teach", body) - 40:starter].count("TEACHER") <= 1
+
+
+@pytest.mark.parametrize("config, marked", [
+    (None, ["dsl", "place", "adult"]),
+    ("school:\n  name: Hillside\nstep_out:\n  place: the quiet room next to the library\n", ["dsl", "adult"]),
+    ("school:\n  name: Hillside\ndsl:\n  name: Ms A. Example\n  phone: 01632 960000\n"
+     "step_out:\n  place: the quiet room next to the library\n  adult: Mr Okafor\n", []),
+])
+def test_what_school_yml_leaves_unset_is_marked_fill_in(make_project, cli, config, marked):
+    """A teacher printing tomorrow without school.yml got an empty DSL box and default
+    words: what is unset is marked "Fill in before teaching" with a line to write on in the
+    safeguarding box, and in the ground-rules slide's speaker notes; the pupils' slide
+    keeps neutral words, never a blank or the marker."""
+    from pptx import Presentation
+
+    out = build(make_project, cli, config=config)
+    text = clean_text(out / "ks2-grooming-teacher-notes.pdf")
+    box = text[text.find("Safeguarding: read before you teach"):text.find("If a child tells you")]
+    assert box, text
+    assert box.count("Fill in before teaching") == (("dsl" in marked) + bool({"place", "adult"} & set(marked)))
+    assert ("Your school's DSL:" in box) == ("dsl" in marked)
+    step_out = box[box.find("Step-out routine"):]
+    line = step_out[step_out.find("Fill in before teaching"):] if "Fill in" in step_out else ""
+    assert ("place" in line, "adult" in line) == ("place" in marked, "adult" in marked), line
+    assert ("Ms A. Example" in box) != ("dsl" in marked)
+    deck = Presentation(str(out / "ks2-grooming-slides.pptx"))
+    rules = deck.slides[1]
+    notes = rules.notes_slide.notes_text_frame.text
+    shown = " ".join(s.text_frame.text for s in rules.shapes if s.has_text_frame)
+    assert ("Fill in before teaching" in notes) == bool(marked), notes
+    for what, words in (("place", "the place a pupil can go"), ("adult", "the adult who goes with them"),
+                        ("dsl", "Designated Safeguarding Lead")):
+        assert (words in notes) == (what in marked), (what, notes)
+    assert "Fill in" not in shown and "__" not in shown
+    assert ("go with you to a quiet place" in shown) == ("place" in marked), shown
+    assert ("A grown-up will go with you" in shown) == ("adult" in marked), shown
