@@ -418,9 +418,8 @@ def test_no_slide_holds_only_a_line_or_a_lone_picture(decks, lesson_id):
 
 
 @pytest.mark.parametrize("lesson_id, alone, beside", [
-    ("ks4-sextortion", "Who is responsible for what happens to Noah?", "Talk with a partner first"),
     ("ks4-isolation", "It's caring, not snitching.", "Asked for nudes"),
-    ("ks4-ai-imagery", "What could Theo do? Give three ideas.", "Theo is in Year 10"),
+    ("ks4-ai-imagery", "What could Theo do? Give three ideas.", "How might Dev feel when he finds out?"),
     # (the whole chat now fits its slide, so the story goes on with the question after it)
     ("ks2-isolation", "Sami stops going to football club", "What could Sami do now?"),
 ])
