@@ -547,7 +547,7 @@ def test_an_instruction_and_its_picture_join_the_table_that_follows(make_project
     assert kinds == ["text", "table"] and len(slides[0].blocks[1].rows) == 4
 
 
-@pytest.mark.parametrize("lesson_id, speaker", [("ks4-grooming", "Ryan_14"), ("ks4-isolation", "Rhys"),
+@pytest.mark.parametrize("lesson_id, speaker", [("ks4-grooming", "Jake_14"), ("ks4-isolation", "Rhys"),
                                                 ("ks3-isolation", None)])
 def test_a_chat_time_line_stays_with_the_message_after_it(lesson_id, speaker):
     """Reviewers found 'Week 6' at the foot of one slide and its messages on the next, and
@@ -615,11 +615,11 @@ def _chats(lesson_id: str) -> list[list[str]]:
                       "Let's use a private app. Send me a photo."]),
     ("ks2-reporting", ["Your pet is so cute!", "Let's keep our chats a secret, OK?",
                        "Send me a photo of you. Just for me."]),
-    ("ks4-grooming", ["Week 6", "send another or everyone sees the last pic",
-                      "no. i don't want to anymore", "Hana stops replying"]),
+    ("ks4-grooming", ["Week 8", "send more or your school sees the last one",
+                      "no. I'm not sending anything else", "Keira stops replying"]),
 ])
 def test_a_short_chat_or_its_key_moment_stays_on_one_slide(chat_decks, lesson_id, together):
-    """The gift and the secret, Cool_Kat's three messages, Hana's threat with her answer: on one slide of
+    """The gift and the secret, Cool_Kat's three messages, Keira's threat with her refusal: on one slide of
     the PDF and of the PowerPoint file."""
     pdf, pptx = chat_decks[lesson_id]
     assert any(all(t in page for t in together) for page in _pages(pdf)), together
