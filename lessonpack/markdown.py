@@ -30,11 +30,15 @@ from .project import HOME
 from .timings import split_minutes
 
 WORKSHEET, TEACHER, GUIDE = "worksheet", "teacher", "guide"
-AUDIENCE_OF = {"student": {WORKSHEET, GUIDE}, "teacher": {TEACHER}, "answer": {TEACHER}}
+AUDIENCE_OF = {"student": {WORKSHEET, GUIDE}, "teacher": {TEACHER}, "answer": {TEACHER},
+               "projector": {WORKSHEET}}
+# Pupils' text shown on the slides only, never printed: the model steps after pupils have
+# written their own (a printed sheet would give the answer away under the question).
+PROJECTOR_ONLY = ("projector",)
 # Pupils' text the teacher notes print as well, marked as the pupils' task beside its
 # model answer (lessonpack/taskpairs.py); it stays pupils' text for the checks.
 ALSO_SHOWN_TO = {"student": {TEACHER}}
-CONTAINERS = ("student", "teacher", "answer", "ticks", "sort", "scenario", "remember") + \
+CONTAINERS = ("student", "teacher", "answer", "ticks", "sort", "scenario", "remember", "projector") + \
     tuple(n for n, b in BLOCKS.items() if not b.void)
 VOID = ("lines", "box") + tuple(n for n, b in BLOCKS.items() if b.void)
 KINDS = CONTAINERS + VOID
@@ -239,6 +243,8 @@ class _FencedDiv(BlockProcessor):
                 if opened and "\n" not in stripped and opened.group(1).lower() not in VOID:
                     depth += 1
             inner.append(block)
+        if kind in PROJECTOR_ONLY and not self.ext.slides:
+            return
         if self.ext.audience not in AUDIENCE_OF.get(kind, {self.ext.audience}) | \
                 ALSO_SHOWN_TO.get(kind, set()):
             if self.ext.slides:  # where teacher text was: its speaker notes go to this slide

@@ -769,3 +769,24 @@ def test_no_shipped_ks1_or_ks2_chat_takes_two_columns():
             seen += len(chats)
             assert not any(b.split for b in chats), lesson_id
     assert seen >= 6
+
+
+def test_a_projector_block_is_on_the_slides_and_never_printed(tmp_path):
+    """ks4-sextortion's model steps (`::: projector`) follow the task on the slides, in the
+    PDF and the PowerPoint file, and are on neither the worksheet nor the teacher notes:
+    printed under the writing lines they would give the answer away."""
+    worker = Worker(Settings(str(REPO)))
+    text = {}
+    for kind, name in (("slides", "slides.pdf"), ("slides-pptx", "slides.pptx"),
+                       ("worksheet", "worksheet.pdf"), ("teacher-notes", "teacher-notes.pdf")):
+        done = worker.run(Job(f"ks4/ks4-sextortion-{name}", kind, "ks4", "ks4-sextortion"))
+        assert done.ok, done.problems
+        path = tmp_path / name
+        path.write_bytes(done.data)
+        text[kind] = " ".join(_slide_text(s) for s in Presentation(path).slides) \
+            if name.endswith(".pptx") else " ".join(pdf_text(path).split())
+    step = "Keep the evidence. Delete nothing."
+    assert step in text["slides"] and step in text["slides-pptx"]
+    assert step not in text["worksheet"] and step not in text["teacher-notes"]
+    # the sentence after the block is pupils' text again, printed as before
+    assert "staff should never ask you to send or show an image" in text["worksheet"]
