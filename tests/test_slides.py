@@ -418,7 +418,7 @@ def test_no_slide_holds_only_a_line_or_a_lone_picture(decks, lesson_id):
 
 
 @pytest.mark.parametrize("lesson_id, alone, beside", [
-    ("ks4-isolation", "It's caring, not snitching.", "Asked for nudes"),
+    ("ks4-isolation", "It's caring, not snitching.", "if messages vanish"),
     ("ks4-ai-imagery", "What could Theo do? Give three ideas.", "How might Dev feel when he finds out?"),
     # (the whole chat now fits its slide, so the story goes on with the question after it)
     ("ks2-isolation", "Sami stops going to football club", "What could Sami do now?"),
@@ -668,7 +668,7 @@ def _pictures(slide) -> list[str]:
     ("ks1-grooming", "No means no.",
      ["Pip the penguin points to the rules", "A padlock", "A heart", "A no-entry sign",
       "A worried face", "A speech bubble"]),
-    ("ks1-grooming", "Gran video calls.", ["A house", "A padlock", "A warning sign", "A gift"]),
+    ("ks1-grooming", "Gran video calls.", ["Gran", "A phone", "A question mark", "A gift"]),
 ])
 def test_pictures_in_list_items_and_lines_are_on_their_slide(chat_decks, lesson_id, words, alts):
     """The icons the worksheet prints beside the four steps (Tell, Save, Block, Report), a
