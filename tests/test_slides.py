@@ -351,10 +351,15 @@ MM = 72 / 25.4
 def decks(tmp_path_factory):
     """The slides PDF and PowerPoint file of lessons whose short tables, one-line slides and
     hands the reviewers found badly spread; written to disk to be read back."""
-    out = tmp_path_factory.mktemp("spread")
+    return _slide_files(tmp_path_factory.mktemp("spread"), SPREAD)
+
+
+def _slide_files(out, lesson_ids) -> dict:
+    """lesson id → (slides PDF, PowerPoint file) built by a worker into out, none with an
+    overflowing slide."""
     worker = Worker(Settings(str(REPO)))
     files = {}
-    for lesson_id in SPREAD:
+    for lesson_id in lesson_ids:
         ks = lesson_id[:3]
         pair = []
         for kind, name in (("slides", "slides.pdf"), ("slides-pptx", "slides.pptx")):
@@ -585,21 +590,7 @@ CHATS = ("ks1-grooming", "ks2-grooming", "ks2-reporting", "ks4-grooming")
 def chat_decks(tmp_path_factory):
     """The slides PDF and PowerPoint file of the lessons whose chats the reviewers found cut
     at their key moment, and whose pictures were missing from the slides."""
-    out = tmp_path_factory.mktemp("chats")
-    worker = Worker(Settings(str(REPO)))
-    files = {}
-    for lesson_id in CHATS:
-        ks = lesson_id[:3]
-        pair = []
-        for kind, name in (("slides", "slides.pdf"), ("slides-pptx", "slides.pptx")):
-            done = worker.run(Job(f"{ks}/{lesson_id}-{name}", kind, ks, lesson_id))
-            assert done.ok, done.problems
-            assert not [p for p in done.layout if p.code.endswith("overflowing-slide")], done.layout
-            path = out / f"{lesson_id}-{name}"
-            path.write_bytes(done.data)
-            pair.append(path)
-        files[lesson_id] = tuple(pair)
-    return files
+    return _slide_files(tmp_path_factory.mktemp("chats"), CHATS)
 
 
 def _chats(lesson_id: str) -> list[list[str]]:
