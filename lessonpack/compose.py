@@ -246,10 +246,16 @@ def slide_summaries(inputs: Inputs, templates=None) -> tuple[dict, dict]:
     numbers, texts = {}, {}
     for lesson in inputs.lessons.values():
         if not lesson.is_guide:
-            deck = deck_for(lesson, inputs, [], [], templates)
-            numbers[lesson.id] = deck.numbers_by_activity()
-            texts[lesson.id] = [s.text() for s in deck.slides if s.kind in ("activity", "recap")]
+            numbers[lesson.id], texts[lesson.id] = deck_summary(lesson, inputs, templates)
     return numbers, texts
+
+
+def deck_summary(lesson: Lesson, inputs: Inputs, templates=None) -> tuple[dict, list[str]]:
+    """One lesson's {activity title: "3–5"} and the text of each slide made from its body
+    (the others print front matter and data)."""
+    deck = deck_for(lesson, inputs, [], [], templates)
+    return deck.numbers_by_activity(), [s.text() for s in deck.slides
+                                        if s.kind in ("activity", "recap")]
 
 
 def deck_for(lesson: Lesson, inputs: Inputs, problems: list[Problem], bodies: list,

@@ -407,9 +407,7 @@ class _PrepFirst(Treeprocessor):
                         j += 1
                     for part in section:
                         parent.remove(part)
-                        for h in list(part.iter()):
-                            if _heading_level(h):
-                                h.tag = f"h{max(2, _heading_level(h) - level + 2)}"
+                        _shift_headings(part, 2 - level)
                     moved += section
                     i = j
                 else:
@@ -445,13 +443,18 @@ def _carry_on(box: etree.Element, after: etree.Element | None, root: etree.Eleme
     if not rest or not _heading_level(rest[0]) or \
             _heading_text(rest[0]).strip().lower() != "teacher notes":
         return
-    level = _heading_level(rest[0])
     for part in rest[1:]:
-        for h in list(part.iter()):
-            if _heading_level(h):
-                h.tag = f"h{max(2, _heading_level(h) - level + 1)}"
+        _shift_headings(part, 1 - _heading_level(rest[0]))
     box.extend(rest[1:])
     root.remove(after)
+
+
+def _shift_headings(el: etree.Element, by: int) -> None:
+    """Every heading in el (itself included) `by` levels deeper (or up, if negative), never
+    above h2: the document's h1 is its title."""
+    for h in list(el.iter()):
+        if _heading_level(h):
+            h.tag = f"h{max(2, _heading_level(h) + by)}"
 
 
 def _drop_empty_sections(root: etree.Element) -> None:

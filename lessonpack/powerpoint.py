@@ -271,9 +271,10 @@ class _Writer:
         side = geo.ICON_EM * size * geo.PT
         cy = y
         for i, para in enumerate(b.paras):
-            less = geo._less(b, i, size, w)
-            hh = geo.text_height(plain(para), w - (10 if listed else 0) - less, size, self.ks)
-            less = geo.icon_width(size) if less else 0.0
+            # the estimate keeps spare room beside a picture; the indent is the picture's own
+            hh = geo.text_height(plain(para), w - (10 if listed else 0) - geo._less(b, i, size, w),
+                                 size, self.ks)
+            less = geo.icon_width(size) if i < len(b.icons) and b.icons[i] else 0.0
             box = slide.shapes.add_textbox(Mm(x), Mm(cy), Mm(w), Mm(hh + 1))
             tf = box.text_frame
             _no_margins(tf)
@@ -436,24 +437,16 @@ class _Writer:
             cell.fill.fore_color.rgb = self.tint
             self._fill(cell.text_frame, [((text, "b"),)], size,
                        align=PP_ALIGN.LEFT if c == 0 else PP_ALIGN.CENTER)
-        side = geo.ICON_EM * size * geo.PT
-        row_h = size * geo.PT * geo.TABLE_LINE
-        pad = 3 if not b.fit else 1.4
-        first = w - sum(widths)
         if b.icons:            # rows as tall as estimated, so each picture sits on its row
-            head_lines = max([geo.head_lines(c, cw, size) for c, cw in zip(b.columns, widths)] +
-                             [geo.lines_of(b.head, first - 6, size, self.ks, em=geo.BOLD_EM)])
-            table.rows[0].height = Mm(head_lines * row_h + pad + 1)
-            cy = y + head_lines * row_h + pad + 1
-            for r, row in enumerate(b.rows):
-                less = geo._less(b, r, size, first)
-                rh = geo.lines_of(plain(row), first - 6 - less, size, self.ks, em=geo.TABLE_EM) \
-                    * row_h + pad
-                less = geo.icon_width(size) if less else 0.0
+            side = geo.ICON_EM * size * geo.PT
+            head_h, row_hs = geo.table_rows(b, self.ks, w, widths)
+            table.rows[0].height = Mm(head_h)
+            cy = y + head_h
+            for r, rh in enumerate(row_hs):
                 table.rows[r + 1].height = Mm(rh)
-                if less:
+                if r < len(b.icons) and b.icons[r]:
                     self._art(slide, b.icons[r], x + 2.5, cy + (rh - side) / 2, side, side)
-                    table.cell(r + 1, 0).margin_left = Mm(2.5 + less)
+                    table.cell(r + 1, 0).margin_left = Mm(2.5 + geo.icon_width(size))
                 cy += rh
         for r, row in enumerate(b.rows, 1):
             self._fill(table.cell(r, 0).text_frame, [row], size)

@@ -469,16 +469,8 @@ def height(block: Block, width: float, ks: str) -> float:
                    * table_pt(ks) * PT * TABLE_LINE + 10 + GAP
                    for row in rows)
     if block.kind == "table":
-        widths = column_widths(block, ks, width)
-        first = width - sum(widths)
-        size = block_pt(block, ks)
-        row = size * PT * TABLE_LINE
-        pad = 3 if not block.fit else 1.4            # cell padding and rule, per row
-        head = max([head_lines(c, w, size) for c, w in zip(block.columns, widths)] +
-                   [lines_of(block.head, first - 6, size, ks, em=BOLD_EM)])
-        return head * row + pad + 1 + sum(
-            lines_of(plain(r), first - 6 - _less(block, i, size, first), size, ks, em=TABLE_EM) * row + pad
-            for i, r in enumerate(block.rows)) + 3
+        head, rows = table_rows(block, ks, width)
+        return head + sum(rows) + 3
     if block.kind == "hand":
         return (block.box or HAND) + 3
     if block.kind == "art":
@@ -487,6 +479,22 @@ def height(block: Block, width: float, ks: str) -> float:
         return sum(helpline_height(h, width, ks, large=block.large) + GAP
                    for h in block.helplines) - GAP
     return 20.0
+
+
+def table_rows(block: Block, ks: str, width: float, widths: list[float] | None = None
+               ) -> tuple[float, list[float]]:
+    """A table's heading row and each of its rows, in mm: what height() adds up, and what
+    the PowerPoint writer sets so a row's picture sits on its row."""
+    widths = widths or column_widths(block, ks, width)
+    first = width - sum(widths)
+    size = block_pt(block, ks)
+    row = size * PT * TABLE_LINE
+    pad = 3 if not block.fit else 1.4            # cell padding and rule, per row
+    head = max([head_lines(c, w, size) for c, w in zip(block.columns, widths)] +
+               [lines_of(block.head, first - 6, size, ks, em=BOLD_EM)])
+    return head * row + pad + 1, [
+        lines_of(plain(r), first - 6 - _less(block, i, size, first), size, ks, em=TABLE_EM) * row + pad
+        for i, r in enumerate(block.rows)]
 
 
 def helpline_height(h, width: float, ks: str, *, large: bool = False) -> float:
@@ -1133,12 +1141,11 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
         return _chat_pieces(block, ks, first, SPACE if last_space is None else last_space, parts)
     width = BODY_WIDTH - (ASIDE_WIDTH + GAP if block.kind in SHARES else 0)
     attr, most, also = _PARTS.get(block.kind, ("paras", 99, "icons"))
-    if block.kind not in ("chat", "cards", "table", "helplines", "story", "bullets", "numbers",
+    if block.kind not in ("cards", "table", "helplines", "story", "bullets", "numbers",
                           "ticks", "text", "task", "remember"):
         return [block]
     items = getattr(block, attr)
-    grows = lambda a, b, room: b - a <= most and height(_copy(block, attr, a, b, also), width, ks) <= room  # noqa: E731
-    fits = grows
+    fits = lambda a, b, room: b - a <= most and height(_copy(block, attr, a, b, also), width, ks) <= room  # noqa: E731
     if parts is not None:
         last = space if last_space is None else last_space
         cut = _balanced(len(items), parts, lambda a, b: height(
@@ -1154,7 +1161,7 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
     bounds, startpos = [], 0
     while startpos < len(items):
         end = startpos + 1
-        while end < len(items) and grows(startpos, end + 1, first if not bounds else space):
+        while end < len(items) and fits(startpos, end + 1, first if not bounds else space):
             end += 1
         bounds.append((startpos, end))
         startpos = end

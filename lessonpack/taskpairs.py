@@ -14,6 +14,8 @@ import xml.etree.ElementTree as etree
 
 from markdown.treeprocessors import Treeprocessor
 
+from .blocks import plain
+
 TASK_LABEL = "Pupils' task"
 LONG = 1400   # characters in the task or the answer: more than half a page in a column
 LOPSIDED_ANSWER = 700   # characters: an answer this long beside a task a third as long is stacked
@@ -45,7 +47,7 @@ def _marker(space: etree.Element, kind: str) -> etree.Element:
 
 def _sort_as_list(table: etree.Element) -> list[etree.Element]:
     """A sorting table's grid of tick boxes → its statements as a list, and one marker."""
-    columns = [" ".join("".join(th.itertext()).split()) for th in table.iter("th")][1:]
+    columns = [plain(th) for th in table.iter("th")][1:]
     items = etree.Element("ul", {"class": "sort-items"})
     for cell in table.iter("td"):
         if "statement" in _classes(cell):
@@ -78,7 +80,7 @@ def _label(task: etree.Element) -> None:
     # a short task (up to WHOLE items, not long) prints whole: a sort list cut by a page
     # break is read as two tasks (print.css; the layout gate flags it if it splits)
     items = sum(1 for el in task.iter() if el.tag in ("li", "tr"))
-    short = items <= WHOLE and len(" ".join("".join(task.itertext()).split())) <= LONG
+    short = items <= WHOLE and len(plain(task)) <= LONG
     task.set("class", "student task" + (" whole" if short else ""))
 
 
@@ -98,7 +100,7 @@ class TaskPairs(Treeprocessor):
                     continue
                 # WeasyPrint cannot split two columns across pages: a pair too long
                 # for one page follows the task with its answer instead.
-                task, answer = (len(" ".join("".join(el.itertext()).split())) for el in (child, following))
+                task, answer = len(plain(child)), len(plain(following))
                 # …and a short task with a long answer (a column of mostly white beside a
                 # tall one, which cannot split) too, so the notes fill their pages
                 stacked = max(task, answer) > LONG or (answer > LOPSIDED_ANSWER and answer >= 3 * task)

@@ -81,13 +81,13 @@ def prepare(project, inputs, templates) -> tuple[list[Subject], list[Problem]]:
             problems += teacher.problems
         slides = []
         if not lesson.is_guide:
-            from ..compose import slide_summaries
+            from ..compose import deck_summary
 
-            # the slides made from the lesson body (the others print front matter and data),
-            # read when the inputs were loaded
-            if lesson.id not in inputs.slide_texts:
-                inputs.slides, inputs.slide_texts = slide_summaries(inputs, templates)
-            slides = inputs.slide_texts[lesson.id]
+            # what the slides made from the lesson body show: read when the inputs were
+            # loaded (inputs made otherwise, as some tests do, have not read it)
+            slides = inputs.slide_texts.get(lesson.id)
+            if slides is None:
+                slides = deck_summary(lesson, inputs, templates)[1]
         subjects.append(Subject(lesson, worksheet.scan, worksheet, teacher, pupils.html, teacher_html,
                                 slides))
     return subjects, problems
