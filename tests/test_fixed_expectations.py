@@ -41,7 +41,8 @@ REASSURANCE = {
     "ks1": ["It is never your fault.",
             "You will not be in trouble for telling.",
             "If a secret makes you feel sad or worried, tell a grown-up you trust."],
-    "ks2": ["If someone online makes you feel worried, it is never your fault.",
+    "ks2": ["If someone online tricks you, pressures you or scares you, it is never your fault. "
+            "They are the one doing wrong.",
             "You will not be in trouble for telling. It is never too late to tell.",
             "Keep telling until someone listens and helps."],
     "ks3": ["If someone grooms, pressures or threatens you, it is never your fault. "
@@ -262,7 +263,7 @@ def test_qr_codes_open_the_verified_addresses(built, tmp_path):
 def test_a_weakened_reassurance_line_fails_check(make_project, cli):
     """'not always your fault' is not reassurance: check refuses a worksheet that says it."""
     safeguarding = (REPO / "data/safeguarding.yml").read_text(encoding="utf-8")
-    weakened, n = re.subn(r"(ks2:\n\s+- If someone online makes you feel worried, it is )never( your fault\.)",
+    weakened, n = re.subn(r"(ks2:\n\s+- If someone online tricks you, pressures you or scares you, it is )never( your fault\.)",
                           r"\1not always\2", safeguarding)
     assert n == 1
     lessons = {"ks2/grooming.md": lesson_md(body=BODY)}
