@@ -869,17 +869,21 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
                 if current.title == title and ":" not in title:
                     current.title = f"{title}: {plain(lead_in.paras[0])}"
                 lead_in, room = None, None
-        for piece in _pieces(block, ks, room):
+        # A story or profile sits beside the slide's picture only when it is the slide's
+        # first block (after its lead-in): it is cut, and measured, at the width it gets.
+        beside = block.kind in SHARES and current is not None and current.aside is not None \
+            and all(b is lead_in for b in current.blocks)
+        for piece in _pieces(block, ks, room, width=narrow if beside else BODY_WIDTH):
             big = _big(piece)
-            # stories, chats and profiles may share the slide with a picture: narrow estimate
-            need = height(piece, BODY_WIDTH if big and piece.kind not in SHARES else
-                          BODY_WIDTH - ASIDE_WIDTH - GAP if piece.kind in SHARES else width(), ks)
-            if piece.kind == "chat":           # as drawn: beside the slide's picture or not
-                need = height(piece, width() if current is not None else BODY_WIDTH, ks)
             # A short instruction just before a list, table, cards or chat is its lead-in:
             # it stays on the slide of what it introduces.
             lead = lead_in if lead_in is not None and current is not None and \
                 current.blocks and current.blocks[-1] is lead_in and _leads(lead_in, piece) else None
+            beside = piece.kind in SHARES and current is not None and current.aside is not None \
+                and all(b is lead for b in current.blocks)
+            need = height(piece, narrow if beside else BODY_WIDTH if big else width(), ks)
+            if piece.kind == "chat":           # as drawn: beside the slide's picture or not
+                need = height(piece, width() if current is not None else BODY_WIDTH, ks)
             alone = current is not None and (not current.blocks or current.blocks == [lead])
             # A picture beside a table or cards would squeeze them: they get a slide of
             # their own (stories, chats and profiles are narrow enough to share one).
@@ -1052,9 +1056,9 @@ def _recut(made: list[Slide], i: int, ks: str) -> bool:
     whole.whole = last.whole
     first = SPACE - sum(height(b, BODY_WIDTH, ks) for b in lead)
     below = sum(height(b, BODY_WIDTH, ks) for b in made[i].blocks)
+    # none of these slides has a picture: every part takes the whole width
     cut = _pieces(whole, ks, first, last_space=SPACE - below, parts=i - k)
-    width = BODY_WIDTH - (ASIDE_WIDTH + GAP if whole.kind in SHARES else 0)
-    if not cut or height(cut[-1], width, ks) + below > SPACE:   # a chat's time line moved
+    if not cut or height(cut[-1], BODY_WIDTH, ks) + below > SPACE:   # a chat's time line moved
         return False
     for slide, piece in zip(made[k:i], cut):
         slide.blocks = slide.blocks[:-1] + [piece]
@@ -1129,17 +1133,18 @@ def _fit(block: Block, ks: str, room: float, width: float = BODY_WIDTH, *,
 
 
 def _pieces(block: Block, ks: str, first_space: float | None = None, *,
-            last_space: float | None = None, parts: int | None = None) -> list[Block]:
+            last_space: float | None = None, parts: int | None = None,
+            width: float = BODY_WIDTH) -> list[Block]:
     """A block too big for one slide, cut where it can be cut – list items, story
     paragraphs, messages, cards, table rows, helplines – into parts of even size; the first
     part fits first_space (room left under a lead-in), the others a whole slide.  With
     `parts`, exactly that many parts, the last fitting last_space (room left above a line
-    that follows), or [] if there is no such cut."""
+    that follows), or [] if there is no such cut.  Parts are measured at `width`: the
+    narrower column beside a picture when a story or profile gets one."""
     space = SPACE
     first = space if first_space is None else first_space
     if block.kind == "chat":
         return _chat_pieces(block, ks, first, SPACE if last_space is None else last_space, parts)
-    width = BODY_WIDTH - (ASIDE_WIDTH + GAP if block.kind in SHARES else 0)
     attr, most, also = _PARTS.get(block.kind, ("paras", 99, "icons"))
     if block.kind not in ("cards", "table", "helplines", "story", "bullets", "numbers",
                           "ticks", "text", "task", "remember"):

@@ -781,3 +781,34 @@ def test_a_projector_block_is_on_the_slides_and_never_printed(tmp_path):
     assert step not in text["worksheet"] and step not in text["teacher-notes"]
     # the sentence after the block is pupils' text again, printed as before
     assert "staff should never ask you to send or show an image" in text["worksheet"]
+
+
+def test_a_story_card_without_a_picture_is_measured_at_the_whole_width(make_project):
+    """A scenario card with no picture beside it is drawn across the whole slide: it is
+    measured there too, so one that fits stays on one slide (KS4 isolation's "If things
+    get worse" was measured beside a picture it never had and spread over two slides)."""
+    para = "Sam tells a trusted adult at home, keeps the chat, then blocks and reports the account."
+    body = textwrap.dedent(f"""\
+        ## Activity 1: What helps {{40 min}}
+
+        ::: scenario If things get worse
+        {para}
+
+        {para}
+
+        {para}
+        :::
+
+        ## Plenary {{5 min}}
+
+        It is never your fault. You will not be in trouble for telling.
+        """)
+    worker, deck = _deck(make_project, body=body)
+    cards = [s for s in deck.slides if "If things get worse" in s.text()]
+    assert len(cards) == 1 and cards[0].aside is None, [s.text() for s in cards]
+    assert cards[0].text().count("keeps the chat") == 3
+    # as built: the whole card on one page of the slides PDF, and it fits there
+    result = worker.run(Job("ks2/ks2-grooming-slides.pdf", "slides", "ks2", "ks2-grooming"))
+    assert result.ok and not result.layout, (result.problems, result.layout)
+    pages = [_page_text(result.data, n) for n in range(len(deck.slides))]
+    assert sum(b"If things get worse" in p for p in pages) == 1
