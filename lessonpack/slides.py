@@ -68,6 +68,9 @@ MAX_HELPLINES = 3
 FIT_ITEMS = 8                      # rows or items (MAX_ROWS)
 FITS = 3                           # fit levels: 0 as designed, 1 tight, 2 and 3 smaller type
 FITTING = ("table", "ticks", "bullets", "numbers")
+# A story card that would be cut over two slides first tries type this many steps (2 pt
+# each, never below MIN_PT) smaller: one slide reads better than two half-empty ones.
+STORY_FITS = 2
 STATEMENT_SHARE = 0.4              # a table's first column keeps at least this share
 HAND = 58.0                        # the least height of a hand (mm), drawing and all
 TICK_PAD = 3.0                     # a tick column's side padding, both sides together
@@ -89,7 +92,10 @@ def table_pt(key_stage: str) -> int:
 
 
 def block_pt(block: "Block", key_stage: str) -> int:
-    """The type size of a table or list, smaller at fit levels 2 and 3 (never below MIN_PT)."""
+    """The type size of a table or list, smaller at fit levels 2 and 3 (never below MIN_PT);
+    of a story card, smaller at each of its STORY_FITS levels."""
+    if block.kind == "story":
+        return max(MIN_PT, body_pt(key_stage) - 2 * block.fit)
     base = table_pt(key_stage) if block.kind == "table" else body_pt(key_stage)
     return max(MIN_PT, base - 2 * max(0, block.fit - 1))
 
@@ -453,8 +459,9 @@ def height(block: Block, width: float, ks: str) -> float:
                    for i, p in enumerate(block.paras)) + 2
     if block.kind in ("story", "remember"):
         inner = width - 12 - (45 if block.art else 0)
-        h = sum(text_height(plain(p), inner, body, ks) + 2 for p in block.paras)
-        h += (body * PT * LINE + 2) if block.title else 0
+        size = block_pt(block, ks) if block.kind == "story" else body
+        h = sum(text_height(plain(p), inner, size, ks) + 2 for p in block.paras)
+        h += (size * PT * LINE + 2) if block.title else 0
         return max(h, 45 if block.art else 0) + 12
     if block.kind == "chat":
         return CHAT_TOP + max(sum(entry_height(e, column, block, ks) for e in part)
@@ -1162,6 +1169,12 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
         return [fitted]
     if fits(0, len(items), first):
         return [block]
+    if block.kind == "story" and not block.fit:
+        smaller = next((replace(block, fit=level) for level in range(1, STORY_FITS + 1)
+                        if block_pt(replace(block, fit=level), ks) < body_pt(ks) and
+                        height(replace(block, fit=level), width, ks) <= first), None)
+        if smaller is not None:
+            return [smaller]
     # Greedy count of parts, then the same count of even parts when they fit.
     bounds, startpos = [], 0
     while startpos < len(items):

@@ -812,3 +812,49 @@ def test_a_story_card_without_a_picture_is_measured_at_the_whole_width(make_proj
     assert result.ok and not result.layout, (result.problems, result.layout)
     pages = [_page_text(result.data, n) for n in range(len(deck.slides))]
     assert sum(b"If things get worse" in p for p in pages) == 1
+
+
+def test_a_story_card_a_little_too_long_takes_smaller_type_not_a_second_slide(make_project):
+    """A card that would be cut into two half-empty slides is first tried in smaller type
+    (never below the 16 pt floor), in the PDF and in PowerPoint alike."""
+    import io
+
+    from pptx import Presentation
+
+    from lessonpack import slides as geo
+
+    para = ("Sam tells a trusted adult at home, keeps the chat just as it is, then blocks "
+            "and reports the account that sent it.")
+    card = geo.Block("story", paras=[((para, ""),)] * 3, title="If things get worse")
+    assert geo.height(card, geo.BODY_WIDTH, "ks2") > geo.SPACE      # too long at 22 pt
+    body = textwrap.dedent(f"""\
+        ## Activity 1: What helps {{40 min}}
+
+        ::: scenario If things get worse
+        {para}
+
+        {para}
+
+        {para}
+        :::
+
+        ## Plenary {{5 min}}
+
+        It is never your fault. You will not be in trouble for telling.
+        """)
+    worker, deck = _deck(make_project, body=body)
+    cards = [s for s in deck.slides if "If things get worse" in s.text()]
+    assert len(cards) == 1, [s.text() for s in cards]
+    size = geo.block_pt(cards[0].blocks[-1], "ks2")
+    assert geo.MIN_PT <= size < geo.body_pt("ks2")
+    pdf = worker.run(Job("ks2/ks2-grooming-slides.pdf", "slides", "ks2", "ks2-grooming"))
+    assert pdf.ok and not pdf.layout, (pdf.problems, pdf.layout)
+    pages = [_page_text(pdf.data, n) for n in range(len(deck.slides))]
+    assert [p.count(b"reports the account") for p in pages if b"If things get worse" in p] == [3]
+    pptx = worker.run(Job("ks2/ks2-grooming-slides.pptx", "slides-pptx", "ks2", "ks2-grooming"))
+    assert pptx.ok, pptx.problems
+    slide = Presentation(io.BytesIO(pptx.data)).slides[cards[0].number - 1]
+    runs = [r for shape in slide.shapes if shape.has_text_frame
+            for p in shape.text_frame.paragraphs for r in p.runs if "reports the account" in r.text]
+    assert len(runs) == 3 and all(r.font.size.pt == size for r in runs), \
+        [(r.text, r.font.size and r.font.size.pt) for r in runs]
