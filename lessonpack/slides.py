@@ -703,9 +703,7 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
                "Talk to an adult you trust: someone at home, a teacher, or the safeguarding lead") + \
         (f" at {school.name}." if school else ".")
     lead = Block("text", paras=[((trusted, "b"),)])
-    for i, part in enumerate(_pieces(Block("helplines", helplines=helplines,
-                                           large=len(helplines) == 1), ks,
-                                     SPACE - height(lead, BODY_WIDTH, ks))):
+    for i, part in enumerate(_help(helplines, ks, SPACE - height(lead, BODY_WIDTH, ks))):
         slides.append(Slide("help", "Who can help", ([lead] if i == 0 else []) + [part],
                             notes=["Point to the QR codes: pupils can scan them later, "
                                    "on their own device, away from the class."] if i == 0 else []))
@@ -714,6 +712,16 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
         slide.number = n
         _settle(slide, ks)
     return Deck(lesson.id, lesson.title, ks, slides)
+
+
+def _help(helplines: list, ks: str, room: float) -> list[Block]:
+    """The "Who can help" entries, cut over as few slides as at the usual size, but in the
+    bigger type and QR codes of a lone service whenever they fit so: the last slide of the
+    deck is read from the back of the room, and a half-empty one looks unfinished."""
+    usual = _pieces(Block("helplines", helplines=helplines), ks, room)
+    large = _pieces(Block("helplines", helplines=helplines, large=True), ks, room)
+    fits = all(height(p, BODY_WIDTH, ks) <= (room if i == 0 else SPACE) for i, p in enumerate(large))
+    return large if len(large) <= len(usual) and fits else usual
 
 
 def _settle(slide: Slide, ks: str) -> None:

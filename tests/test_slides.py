@@ -858,3 +858,30 @@ def test_a_story_card_a_little_too_long_takes_smaller_type_not_a_second_slide(ma
             for p in shape.text_frame.paragraphs for r in p.runs if "reports the account" in r.text]
     assert len(runs) == 3 and all(r.font.size.pt == size for r in runs), \
         [(r.text, r.font.size and r.font.size.pt) for r in runs]
+
+
+def test_who_can_help_is_printed_large_when_its_slides_have_room(make_project):
+    """Three services at KS2 take two "Who can help" slides either way: each is printed in
+    the bigger type and QR code of a lone service (it was the usual size on two half-empty
+    slides), in the PDF and PowerPoint alike, and still fits."""
+    import io
+
+    from pptx import Presentation
+
+    from lessonpack import slides as geo
+
+    worker, deck = _deck(make_project, signposting=["childline", "ceop", "police-emergency"])
+    help_slides = [s for s in deck.slides if s.title == "Who can help"]
+    assert len(help_slides) == 2 and help_slides[-1] is deck.slides[-1]
+    assert all(b.large for s in help_slides for b in s.blocks if b.kind == "helplines")
+    pdf = worker.run(Job("ks2/ks2-grooming-slides.pdf", "slides", "ks2", "ks2-grooming"))
+    assert pdf.ok and not pdf.layout, (pdf.problems, pdf.layout)
+    pptx = worker.run(Job("ks2/ks2-grooming-slides.pptx", "slides-pptx", "ks2", "ks2-grooming"))
+    assert pptx.ok, pptx.problems
+    slides = Presentation(io.BytesIO(pptx.data)).slides
+    names = {r.text: r.font.size.pt for s in help_slides
+             for shape in slides[s.number - 1].shapes if shape.has_text_frame
+             for p in shape.text_frame.paragraphs for r in p.runs
+             if r.text in ("Childline", "CEOP Safety Centre", "Police emergency")}
+    assert names == dict.fromkeys(("Childline", "CEOP Safety Centre", "Police emergency"),
+                                  geo.body_pt("ks2") + 2), names
