@@ -715,13 +715,14 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
 
 
 def _help(helplines: list, ks: str, room: float) -> list[Block]:
-    """The "Who can help" entries, cut over as few slides as at the usual size, but in the
-    bigger type and QR codes of a lone service whenever they fit so: the last slide of the
-    deck is read from the back of the room, and a half-empty one looks unfinished."""
+    """The "Who can help" entries, cut as at the usual size, but in the bigger type and QR
+    codes of a lone service whenever the same cut fits so: the last slide of the deck is
+    read from the back of the room, and a half-empty one looks unfinished.  (A large cut
+    of its own could leave the first slide with Childline alone.)"""
     usual = _pieces(Block("helplines", helplines=helplines), ks, room)
-    large = _pieces(Block("helplines", helplines=helplines, large=True), ks, room)
+    large = [replace(p, large=True) for p in usual]
     fits = all(height(p, BODY_WIDTH, ks) <= (room if i == 0 else SPACE) for i, p in enumerate(large))
-    return large if len(large) <= len(usual) and fits else usual
+    return large if fits else usual
 
 
 def _settle(slide: Slide, ks: str) -> None:
