@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problem, ProblemsFound
-from .yamlfile import load_yaml_mapping
+from .yamlfile import load_yaml_mapping, shape_problems
 
 REQUIRED = ("name", "for", "verified", "source")
 OPTIONAL = ("phone", "web", "email", "note", "qr", "for_young", "phone_words", "web_words")
 FIELDS = ("name", "phone", "web", "email")
+# what each field must be (a number typed without quotes loses its leading 0 or spaces)
+SHAPE = {**{k: str for k in REQUIRED + OPTIONAL}, "verified": dt.date, "qr": bool}
 REF_RE = re.compile(r"\[\[\s*([a-z0-9-]+)(?:\.([a-z]+))?\s*\]\]")
 
 
@@ -76,26 +78,28 @@ class Registry(dict):
         return helpline.field(field) if helpline else None
 
 
-def load_registry(path: Path) -> Registry:
+def load_registry(path: Path, shown: str | None = None) -> Registry:
     """Read and validate data/helplines.yml; every problem is reported at once."""
-    data, lines = load_yaml_mapping(path)
+    shown = shown or str(path)
+    data, lines = load_yaml_mapping(path, shown)
     problems: list[Problem] = []
     registry = Registry()
     for hid, entry in data.items():
         line = lines.get(hid)
         if not isinstance(entry, dict):
-            problems.append(Problem(str(path), line, f"'{hid}': expected a mapping of fields"))
+            problems.append(Problem(shown, line, f"'{hid}': expected a mapping of fields"))
             continue
         missing = [k for k in REQUIRED if k not in entry]
         unknown = [k for k in entry if k not in REQUIRED + OPTIONAL]
-        problems += [Problem(str(path), line, f"'{hid}': missing '{k}'") for k in missing]
-        problems += [Problem(str(path), line, f"'{hid}.{k}': unknown field") for k in unknown]
+        problems += [Problem(shown, line, f"'{hid}': missing '{k}'") for k in missing]
+        problems += [Problem(shown, line, f"'{hid}.{k}': unknown field") for k in unknown]
         if not (entry.get("phone") or entry.get("web")):
-            problems.append(Problem(str(path), line, f"'{hid}': needs a phone or a web address"))
-        if missing or unknown:
-            continue
-        if not isinstance(entry["verified"], dt.date):
-            problems.append(Problem(str(path), line, f"'{hid}.verified': expected a date like 2026-11-25"))
+            problems.append(Problem(shown, line, f"'{hid}': needs a phone or a web address"))
+        # every field as the documents print it: an unquoted "Note: …" is a mapping
+        wrong = shape_problems({k: v for k, v in entry.items() if v is not None}, SHAPE, hid,
+                               lines, shown)
+        problems += wrong
+        if missing or unknown or wrong:
             continue
         registry[hid] = Helpline(
             id=hid, name=str(entry["name"]), for_=str(entry["for"]),

@@ -11,6 +11,7 @@ from .errors import ProblemsFound
 from .helplines import load_registry
 from .lessons import PARENTS, load_lessons
 from .project import Project
+from .safeguarding import load_safeguarding
 from .yamlfile import load_yaml_mapping
 
 
@@ -24,8 +25,19 @@ def lesson_roots(project: Project, config) -> list[Path]:
 
 def load_inputs(project: Project, settings, *, keep_going: bool = False) -> Inputs:
     """Everything a build needs, validated; raises ProblemsFound with every problem."""
-    registry = load_registry(project.data("helplines.yml"))
-    safeguarding, _ = load_yaml_mapping(project.data("safeguarding.yml"))
+    # messages name the files as a teacher sees them: data/helplines.yml:LINE
+    helplines, safeguarding = project.data("helplines.yml"), project.data("safeguarding.yml")
+    found = []                 # both files' problems at once
+    try:
+        registry = load_registry(helplines, project.shown(helplines))
+    except ProblemsFound as exc:
+        found += exc.problems
+    try:
+        safeguarding = load_safeguarding(safeguarding, project.shown(safeguarding))
+    except ProblemsFound as exc:
+        found += exc.problems
+    if found:
+        raise ProblemsFound(found)
     curriculum, _ = load_yaml_mapping(project.data("curriculum.yml"))
     config = None
     if settings.config_path:

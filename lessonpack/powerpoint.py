@@ -300,7 +300,8 @@ class _Writer:
         tf.margin_left, tf.margin_top = Mm(6), Mm(4)
         tf.margin_right = Mm(6 + (art_w + 4 if art_w else 0))
         paras = ([((b.title, "b"),)] if b.title else []) + list(b.paras)
-        self._fill(tf, paras, self.body, bold=b.kind == "remember", anchor=MSO_ANCHOR.TOP,
+        size = geo.block_pt(b, self.ks) if b.kind == "story" else self.body   # a fitted story
+        self._fill(tf, paras, size, bold=b.kind == "remember", anchor=MSO_ANCHOR.TOP,
                    first_colour=self.accent_ink if b.title else None)
         if b.art:
             self._art(slide, b.art[0], x + w - art_w - 6, y + 4, art_w, h - 11)

@@ -68,6 +68,9 @@ MAX_HELPLINES = 3
 FIT_ITEMS = 8                      # rows or items (MAX_ROWS)
 FITS = 3                           # fit levels: 0 as designed, 1 tight, 2 and 3 smaller type
 FITTING = ("table", "ticks", "bullets", "numbers")
+# A story card that would be cut over two slides first tries type this many steps (2 pt
+# each, never below MIN_PT) smaller: one slide reads better than two half-empty ones.
+STORY_FITS = 2
 STATEMENT_SHARE = 0.4              # a table's first column keeps at least this share
 HAND = 58.0                        # the least height of a hand (mm), drawing and all
 TICK_PAD = 3.0                     # a tick column's side padding, both sides together
@@ -89,7 +92,10 @@ def table_pt(key_stage: str) -> int:
 
 
 def block_pt(block: "Block", key_stage: str) -> int:
-    """The type size of a table or list, smaller at fit levels 2 and 3 (never below MIN_PT)."""
+    """The type size of a table or list, smaller at fit levels 2 and 3 (never below MIN_PT);
+    of a story card, smaller at each of its STORY_FITS levels."""
+    if block.kind == "story":
+        return max(MIN_PT, body_pt(key_stage) - 2 * block.fit)
     base = table_pt(key_stage) if block.kind == "table" else body_pt(key_stage)
     return max(MIN_PT, base - 2 * max(0, block.fit - 1))
 
@@ -453,8 +459,9 @@ def height(block: Block, width: float, ks: str) -> float:
                    for i, p in enumerate(block.paras)) + 2
     if block.kind in ("story", "remember"):
         inner = width - 12 - (45 if block.art else 0)
-        h = sum(text_height(plain(p), inner, body, ks) + 2 for p in block.paras)
-        h += (body * PT * LINE + 2) if block.title else 0
+        size = block_pt(block, ks) if block.kind == "story" else body
+        h = sum(text_height(plain(p), inner, size, ks) + 2 for p in block.paras)
+        h += (size * PT * LINE + 2) if block.title else 0
         return max(h, 45 if block.art else 0) + 12
     if block.kind == "chat":
         return CHAT_TOP + max(sum(entry_height(e, column, block, ks) for e in part)
@@ -696,9 +703,7 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
                "Talk to an adult you trust: someone at home, a teacher, or the safeguarding lead") + \
         (f" at {school.name}." if school else ".")
     lead = Block("text", paras=[((trusted, "b"),)])
-    for i, part in enumerate(_pieces(Block("helplines", helplines=helplines,
-                                           large=len(helplines) == 1), ks,
-                                     SPACE - height(lead, BODY_WIDTH, ks))):
+    for i, part in enumerate(_help(helplines, ks, SPACE - height(lead, BODY_WIDTH, ks))):
         slides.append(Slide("help", "Who can help", ([lead] if i == 0 else []) + [part],
                             notes=["Point to the QR codes: pupils can scan them later, "
                                    "on their own device, away from the class."] if i == 0 else []))
@@ -707,6 +712,17 @@ def build_deck(*, lesson, pupils: etree.Element, teacher: etree.Element | None,
         slide.number = n
         _settle(slide, ks)
     return Deck(lesson.id, lesson.title, ks, slides)
+
+
+def _help(helplines: list, ks: str, room: float) -> list[Block]:
+    """The "Who can help" entries, cut as at the usual size, but in the bigger type and QR
+    codes of a lone service whenever the same cut fits so: the last slide of the deck is
+    read from the back of the room, and a half-empty one looks unfinished.  (A large cut
+    of its own could leave the first slide with Childline alone.)"""
+    usual = _pieces(Block("helplines", helplines=helplines), ks, room)
+    large = [replace(p, large=True) for p in usual]
+    fits = all(height(p, BODY_WIDTH, ks) <= (room if i == 0 else SPACE) for i, p in enumerate(large))
+    return large if fits else usual
 
 
 def _settle(slide: Slide, ks: str) -> None:
@@ -869,17 +885,21 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
                 if current.title == title and ":" not in title:
                     current.title = f"{title}: {plain(lead_in.paras[0])}"
                 lead_in, room = None, None
-        for piece in _pieces(block, ks, room):
+        # A story or profile sits beside the slide's picture only when it is the slide's
+        # first block (after its lead-in): it is cut, and measured, at the width it gets.
+        beside = block.kind in SHARES and current is not None and current.aside is not None \
+            and all(b is lead_in for b in current.blocks)
+        for piece in _pieces(block, ks, room, width=narrow if beside else BODY_WIDTH):
             big = _big(piece)
-            # stories, chats and profiles may share the slide with a picture: narrow estimate
-            need = height(piece, BODY_WIDTH if big and piece.kind not in SHARES else
-                          BODY_WIDTH - ASIDE_WIDTH - GAP if piece.kind in SHARES else width(), ks)
-            if piece.kind == "chat":           # as drawn: beside the slide's picture or not
-                need = height(piece, width() if current is not None else BODY_WIDTH, ks)
             # A short instruction just before a list, table, cards or chat is its lead-in:
             # it stays on the slide of what it introduces.
             lead = lead_in if lead_in is not None and current is not None and \
                 current.blocks and current.blocks[-1] is lead_in and _leads(lead_in, piece) else None
+            beside = piece.kind in SHARES and current is not None and current.aside is not None \
+                and all(b is lead for b in current.blocks)
+            need = height(piece, narrow if beside else BODY_WIDTH if big else width(), ks)
+            if piece.kind == "chat":           # as drawn: beside the slide's picture or not
+                need = height(piece, width() if current is not None else BODY_WIDTH, ks)
             alone = current is not None and (not current.blocks or current.blocks == [lead])
             # A picture beside a table or cards would squeeze them: they get a slide of
             # their own (stories, chats and profiles are narrow enough to share one).
@@ -1052,9 +1072,9 @@ def _recut(made: list[Slide], i: int, ks: str) -> bool:
     whole.whole = last.whole
     first = SPACE - sum(height(b, BODY_WIDTH, ks) for b in lead)
     below = sum(height(b, BODY_WIDTH, ks) for b in made[i].blocks)
+    # none of these slides has a picture: every part takes the whole width
     cut = _pieces(whole, ks, first, last_space=SPACE - below, parts=i - k)
-    width = BODY_WIDTH - (ASIDE_WIDTH + GAP if whole.kind in SHARES else 0)
-    if not cut or height(cut[-1], width, ks) + below > SPACE:   # a chat's time line moved
+    if not cut or height(cut[-1], BODY_WIDTH, ks) + below > SPACE:   # a chat's time line moved
         return False
     for slide, piece in zip(made[k:i], cut):
         slide.blocks = slide.blocks[:-1] + [piece]
@@ -1129,17 +1149,18 @@ def _fit(block: Block, ks: str, room: float, width: float = BODY_WIDTH, *,
 
 
 def _pieces(block: Block, ks: str, first_space: float | None = None, *,
-            last_space: float | None = None, parts: int | None = None) -> list[Block]:
+            last_space: float | None = None, parts: int | None = None,
+            width: float = BODY_WIDTH) -> list[Block]:
     """A block too big for one slide, cut where it can be cut – list items, story
     paragraphs, messages, cards, table rows, helplines – into parts of even size; the first
     part fits first_space (room left under a lead-in), the others a whole slide.  With
     `parts`, exactly that many parts, the last fitting last_space (room left above a line
-    that follows), or [] if there is no such cut."""
+    that follows), or [] if there is no such cut.  Parts are measured at `width`: the
+    narrower column beside a picture when a story or profile gets one."""
     space = SPACE
     first = space if first_space is None else first_space
     if block.kind == "chat":
         return _chat_pieces(block, ks, first, SPACE if last_space is None else last_space, parts)
-    width = BODY_WIDTH - (ASIDE_WIDTH + GAP if block.kind in SHARES else 0)
     attr, most, also = _PARTS.get(block.kind, ("paras", 99, "icons"))
     if block.kind not in ("cards", "table", "helplines", "story", "bullets", "numbers",
                           "ticks", "text", "task", "remember"):
@@ -1157,6 +1178,12 @@ def _pieces(block: Block, ks: str, first_space: float | None = None, *,
         return [fitted]
     if fits(0, len(items), first):
         return [block]
+    if block.kind == "story" and not block.fit:
+        smaller = next((replace(block, fit=level) for level in range(1, STORY_FITS + 1)
+                        if block_pt(replace(block, fit=level), ks) < body_pt(ks) and
+                        height(replace(block, fit=level), width, ks) <= first), None)
+        if smaller is not None:
+            return [smaller]
     # Greedy count of parts, then the same count of even parts when they fit.
     bounds, startpos = [], 0
     while startpos < len(items):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import yaml
@@ -118,3 +119,58 @@ def load_yaml_mapping(path: Path, shown: str | None = None) -> tuple[dict, dict[
     if not isinstance(data, dict):
         raise ProblemsFound([Problem(shown, 1, "expected a mapping of keys to values")])
     return data, lines
+
+
+# --- the shape of a data file --------------------------------------------------------------
+# A shape is `str` (text), `bool`, `dt.date`, `[shape]` (a list of that shape) or a dict of
+# key → shape ("*" for any key).  Keys a shape does not name are left alone; REQUIRED keys
+# are named by the caller.
+
+def _kind(value) -> str:
+    """What YAML made of a value, in words a teacher editing the file knows."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return "a date"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "nothing" if value is None else type(value).__name__
+
+
+def shape_problems(value, shape, key: str, lines: dict[str, int], shown: str) -> list[Problem]:
+    """Every place where `value` (found at dotted `key`) is not of `shape`.  A mapping where
+    text belongs is what YAML makes of an unquoted 'Note: …', hence the hint."""
+    line = lines.get(key)
+    named = _field(key)
+    if shape is str:
+        if isinstance(value, str):
+            return []
+        return [Problem(shown, line, f"{named} must be text, got {_kind(value)} "
+                                     "(put the text in quotes)")]
+    if shape is bool or shape is dt.date:
+        ok = isinstance(value, shape) and not (shape is dt.date and isinstance(value, dt.datetime))
+        want = "true or false" if shape is bool else "a date like 2026-11-25"
+        return [] if ok else [Problem(shown, line, f"{named} must be {want}, got {_kind(value)}")]
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            return [Problem(shown, line, f"{named} must be a list, got {_kind(value)}")]
+        return [p for i, item in enumerate(value)
+                for p in shape_problems(item, shape[0], f"{key}.{i}", lines, shown)]
+    if not isinstance(value, dict):
+        return [Problem(shown, line, f"{named} must be a mapping of keys to values, got "
+                                     f"{_kind(value)}")]
+    return [p for k, v in value.items() if k in shape or "*" in shape
+            for p in shape_problems(v, shape.get(k, shape.get("*")), f"{key}.{k}" if key else str(k),
+                                    lines, shown)]
+
+
+def _field(key: str) -> str:
+    """'reassurance.ks2.2' → 'reassurance.ks2 (item 3)': list items counted from 1."""
+    parts = key.split(".")
+    if parts and parts[-1].isdigit():
+        return f"{'.'.join(parts[:-1])} (item {int(parts[-1]) + 1})"
+    return key

@@ -254,3 +254,31 @@ def test_the_guide_sends_parents_to_the_school_not_to_a_trusted_adult(make_proje
     text = pdf_text(root / "output/parents/parents-guide.pdf")
     assert "Start with your child's school: the Designated Safeguarding Lead is there to help." in text
     assert "Talk to an adult you trust" not in text
+
+
+def test_a_data_field_yaml_read_as_a_mapping_is_named_with_its_line(make_project, cli):
+    """An unquoted value holding ': ' is a mapping to YAML: the build names the field and
+    its line in data/, says what to do, and exits 1 (it was 'internal error: TypeError')."""
+    safeguarding = (REPO / "data/safeguarding.yml").read_text(encoding="utf-8")
+    told = "    - Keep telling until someone listens and helps.\n"
+    helplines = (REPO / "data/helplines.yml").read_text(encoding="utf-8")
+    note = next(l for l in helplines.splitlines(keepends=True) if l.startswith("  note: "))
+    assert told in safeguarding
+    root = make_project(files={
+        "data/safeguarding.yml": safeguarding.replace(told, "    - Keep telling: someone listens.\n"),
+        "data/helplines.yml": helplines.replace(note, "  note:\n    Open: every day\n", 1)})
+    hid = next(l for l in helplines[:helplines.index(note)].splitlines()[::-1]
+               if l and not l.startswith((" ", "#"))).rstrip(":")
+
+    def line(text, start):
+        return text[:text.index(start)].count("\n") + 1
+
+    for command in (("build", "--jobs", "1"), ("check",)):
+        result = cli(root, *command)
+        assert result.exit_code == 1, result.output
+        assert (f"data/safeguarding.yml:{line(safeguarding, told)}: reassurance.ks2 (item 3) "
+                "must be text, got a mapping (put the text in quotes)") in result.output
+        assert (f"data/helplines.yml:{line(helplines, note)}: {hid}.note must be text, got a "
+                "mapping (put the text in quotes)") in result.output
+        assert "Traceback" not in result.output and "internal error" not in result.output
+    assert not (root / "output").exists()

@@ -781,3 +781,107 @@ def test_a_projector_block_is_on_the_slides_and_never_printed(tmp_path):
     assert step not in text["worksheet"] and step not in text["teacher-notes"]
     # the sentence after the block is pupils' text again, printed as before
     assert "staff should never ask you to send or show an image" in text["worksheet"]
+
+
+def test_a_story_card_without_a_picture_is_measured_at_the_whole_width(make_project):
+    """A scenario card with no picture beside it is drawn across the whole slide: it is
+    measured there too, so one that fits stays on one slide (KS4 isolation's "If things
+    get worse" was measured beside a picture it never had and spread over two slides)."""
+    para = "Sam tells a trusted adult at home, keeps the chat, then blocks and reports the account."
+    body = textwrap.dedent(f"""\
+        ## Activity 1: What helps {{40 min}}
+
+        ::: scenario If things get worse
+        {para}
+
+        {para}
+
+        {para}
+        :::
+
+        ## Plenary {{5 min}}
+
+        It is never your fault. You will not be in trouble for telling.
+        """)
+    worker, deck = _deck(make_project, body=body)
+    cards = [s for s in deck.slides if "If things get worse" in s.text()]
+    assert len(cards) == 1 and cards[0].aside is None, [s.text() for s in cards]
+    assert cards[0].text().count("keeps the chat") == 3
+    # as built: the whole card on one page of the slides PDF, and it fits there
+    result = worker.run(Job("ks2/ks2-grooming-slides.pdf", "slides", "ks2", "ks2-grooming"))
+    assert result.ok and not result.layout, (result.problems, result.layout)
+    pages = [_page_text(result.data, n) for n in range(len(deck.slides))]
+    assert sum(b"If things get worse" in p for p in pages) == 1
+
+
+def test_a_story_card_a_little_too_long_takes_smaller_type_not_a_second_slide(make_project):
+    """A card that would be cut into two half-empty slides is first tried in smaller type
+    (never below the 16 pt floor), in the PDF and in PowerPoint alike."""
+    import io
+
+    from pptx import Presentation
+
+    from lessonpack import slides as geo
+
+    para = ("Sam tells a trusted adult at home, keeps the chat just as it is, then blocks "
+            "and reports the account that sent it.")
+    card = geo.Block("story", paras=[((para, ""),)] * 3, title="If things get worse")
+    assert geo.height(card, geo.BODY_WIDTH, "ks2") > geo.SPACE      # too long at 22 pt
+    body = textwrap.dedent(f"""\
+        ## Activity 1: What helps {{40 min}}
+
+        ::: scenario If things get worse
+        {para}
+
+        {para}
+
+        {para}
+        :::
+
+        ## Plenary {{5 min}}
+
+        It is never your fault. You will not be in trouble for telling.
+        """)
+    worker, deck = _deck(make_project, body=body)
+    cards = [s for s in deck.slides if "If things get worse" in s.text()]
+    assert len(cards) == 1, [s.text() for s in cards]
+    size = geo.block_pt(cards[0].blocks[-1], "ks2")
+    assert geo.MIN_PT <= size < geo.body_pt("ks2")
+    pdf = worker.run(Job("ks2/ks2-grooming-slides.pdf", "slides", "ks2", "ks2-grooming"))
+    assert pdf.ok and not pdf.layout, (pdf.problems, pdf.layout)
+    pages = [_page_text(pdf.data, n) for n in range(len(deck.slides))]
+    assert [p.count(b"reports the account") for p in pages if b"If things get worse" in p] == [3]
+    pptx = worker.run(Job("ks2/ks2-grooming-slides.pptx", "slides-pptx", "ks2", "ks2-grooming"))
+    assert pptx.ok, pptx.problems
+    slide = Presentation(io.BytesIO(pptx.data)).slides[cards[0].number - 1]
+    runs = [r for shape in slide.shapes if shape.has_text_frame
+            for p in shape.text_frame.paragraphs for r in p.runs if "reports the account" in r.text]
+    assert len(runs) == 3 and all(r.font.size.pt == size for r in runs), \
+        [(r.text, r.font.size and r.font.size.pt) for r in runs]
+
+
+def test_who_can_help_is_printed_large_when_its_slides_have_room(make_project):
+    """Three services at KS2 take two "Who can help" slides either way: each is printed in
+    the bigger type and QR code of a lone service (it was the usual size on two half-empty
+    slides), in the PDF and PowerPoint alike, and still fits."""
+    import io
+
+    from pptx import Presentation
+
+    from lessonpack import slides as geo
+
+    worker, deck = _deck(make_project, signposting=["childline", "ceop", "police-emergency"])
+    help_slides = [s for s in deck.slides if s.title == "Who can help"]
+    assert len(help_slides) == 2 and help_slides[-1] is deck.slides[-1]
+    assert all(b.large for s in help_slides for b in s.blocks if b.kind == "helplines")
+    pdf = worker.run(Job("ks2/ks2-grooming-slides.pdf", "slides", "ks2", "ks2-grooming"))
+    assert pdf.ok and not pdf.layout, (pdf.problems, pdf.layout)
+    pptx = worker.run(Job("ks2/ks2-grooming-slides.pptx", "slides-pptx", "ks2", "ks2-grooming"))
+    assert pptx.ok, pptx.problems
+    slides = Presentation(io.BytesIO(pptx.data)).slides
+    names = {r.text: r.font.size.pt for s in help_slides
+             for shape in slides[s.number - 1].shapes if shape.has_text_frame
+             for p in shape.text_frame.paragraphs for r in p.runs
+             if r.text in ("Childline", "CEOP Safety Centre", "Police emergency")}
+    assert names == dict.fromkeys(("Childline", "CEOP Safety Centre", "Police emergency"),
+                                  geo.body_pt("ks2") + 2), names
