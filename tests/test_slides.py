@@ -607,7 +607,7 @@ def _chats(lesson_id: str) -> list[list[str]]:
     ("ks2-reporting", ["Your pet is so cute!", "Let's keep our chats a secret, OK?",
                        "Send me a photo of you. Just for me."]),
     ("ks4-grooming", ["Week 8", "send more or your school sees the last one",
-                      "no. I'm not sending anything else", "Keira stops replying"]),
+                      "no. I'm not sending anything else", "Keira keeps the chat"]),
 ])
 def test_a_short_chat_or_its_key_moment_stays_on_one_slide(chat_decks, lesson_id, together):
     """The gift and the secret, Cool_Kat's three messages, Keira's threat with her refusal: on one slide of
