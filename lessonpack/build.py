@@ -99,10 +99,19 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
     # 2. check: the safeguarding gates; --no-check builds drafts instead.  Nothing is
     #    written unless they pass, so they run while the workers lay the documents out;
     #    with --keep-going a lesson failing them is left out of the plan, so they run first.
-    def check() -> None:
-        from .checks import run_checks
+    cache = Cache(options.out, options.project, inputs, settings)
 
-        findings = run_checks(options.project, inputs, strict=options.strict)
+    def check() -> None:
+        from .checkmemo import CheckMemo
+        from .checks import run_checks, today
+        from .render import Templates
+
+        # an unchanged lesson's findings come from the last build into this folder
+        memo = CheckMemo(cache.saved_checks, base=cache.base, project=options.project,
+                         templates=Templates.of(options.project, inputs.config),
+                         strict=options.strict, day=today().isoformat())
+        findings = run_checks(options.project, inputs, strict=options.strict, memo=memo)
+        cache.checks = {**cache.saved_checks, **memo.found}
         errors = [p for p in findings if p.severity == "error"]
         report.warnings = [p for p in findings if p.severity != "error"]
         if errors and not options.keep_going:
@@ -117,7 +126,6 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildRepor
 
     # 3. plan: which documents, which of them are already current
     jobs = _plan(options, inputs)
-    cache = Cache(options.out, options.project, inputs, settings)
     todo = jobs if options.force else [j for j in jobs if not cache.is_current(j)]
     # A pack is assembled from its documents' PDFs: those not being built now must be
     # current on disk, or they are built too (e.g. `--lesson` into an empty folder).
@@ -237,6 +245,11 @@ def _is_full_build(options: BuildOptions) -> bool:
     return not (options.lesson_ids or options.key_stages or options.shard)
 
 
+# Documents by how long one takes to lay out (teacher notes about 1 s, a PowerPoint deck 0.3 s).
+LONGEST_FIRST = {"teacher-notes": 0, "worksheet": 1, "slides": 2, "parents-guide": 3,
+                 "slides-pptx": 4}
+
+
 def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path,
             cache: Cache, first: Callable[[], None]) -> Iterator[Result]:
     """Results as they are ready; one process per worker, or this process for --jobs 1.
@@ -250,7 +263,10 @@ def _render(jobs: list[Job], settings: Settings, inputs, workers: int, out: Path
         first()
         return
     lessons = list(inputs.lessons.values())
-    documents = [j for j in jobs if j.kind not in ASSEMBLED]
+    # Longest first, so that no worker is left with a long document at the end while the
+    # other waits; a key stage's teacher notes and worksheets first, so its pack can start.
+    documents = sorted((j for j in jobs if j.kind not in ASSEMBLED),
+                       key=lambda j: LONGEST_FIRST.get(j.kind, len(LONGEST_FIRST)))
     assembled = [j for j in jobs if j.kind in ASSEMBLED]
     building = {j.path for j in documents}
     done: dict[str, Result] = {}

@@ -33,6 +33,8 @@ class Cache:
         self.settings = settings
         self.path = self.out / NAME
         self._digests: dict[str, bytes] = {}
+        self.saved_checks: dict = {}     # the check findings of the last build (checkmemo)
+        self.checks: dict | None = None  # …and of this one, saved with the stamps
         self.entries = self._load()
         self._base = self._base_stamp()
 
@@ -41,6 +43,8 @@ class Cache:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
             if raw.get("format") != FORMAT or not isinstance(raw.get("documents"), dict):
                 return {}
+            if isinstance(raw.get("checks"), dict):
+                self.saved_checks = raw["checks"]
             return raw["documents"]
         except (OSError, ValueError, AttributeError):
             return {}
@@ -60,6 +64,11 @@ class Cache:
         digest.update(f"SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
         digest.update(_fonts_fingerprint().encode())
         return digest.hexdigest()
+
+    @property
+    def base(self) -> str:
+        """The part of every stamp that is not about one document: code, data, config, fonts."""
+        return self._base
 
     def stamp(self, job: Job, used: list[str]) -> str:
         """The stamp of a job given the template files it used."""
@@ -119,7 +128,10 @@ class Cache:
     def save(self) -> None:
         from .writer import write_atomic
 
-        data = json.dumps({"format": FORMAT, "documents": self.entries}, indent=1, sort_keys=True)
+        saved = {"format": FORMAT, "documents": self.entries}
+        if self.checks is not None:
+            saved["checks"] = self.checks
+        data = json.dumps(saved, indent=1, sort_keys=True)
         try:
             write_atomic(self.path, data.encode("utf-8"))
         except OSError as exc:  # the cache is an optimisation: never fail a build on it

@@ -174,3 +174,42 @@ def test_a_copied_output_folder_stays_current_in_its_new_place(make_project, cli
     shutil.copytree(root / "output", root / "moved")
     moved, _ = build(cli, root, "--out", root / "moved")
     assert moved["current"] == ONE_ALL
+
+
+def test_an_unchanged_lessons_check_findings_are_reused_only_while_its_inputs_match(make_project, cli):
+    """The gates' findings for an unchanged lesson come from the last build into the folder
+    (an edit re-checks one lesson, not all): proved by planting a warning in the memo, which
+    the next build reports; editing the lesson, or any data file, runs its gates again."""
+    root = make_project(LESSONS)
+    build(cli, root)
+    path = root / "output/.lessonpack-cache.json"
+    saved = json.loads(path.read_text())
+    assert set(saved["checks"]) == {"ks1-grooming", "ks2-grooming", "ks2-isolation"}
+    planted = {"path": "lessons/ks2/isolation.md", "line": 1, "code": "planted",
+               "severity": "warning", "message": "remembered from the last build"}
+    saved["checks"]["ks2-isolation"]["problems"] = [planted]
+    path.write_text(json.dumps(saved))
+    _events, output = build(cli, root)
+    assert "planted: remembered from the last build" in output
+
+    # a data file the gates read changes: every lesson is checked again, the plant is gone
+    words = (REPO / "data/language.yml").read_text(encoding="utf-8")
+    (root / "data").mkdir(exist_ok=True)
+    (root / "data/language.yml").write_text(words + '\n# a comment\n', encoding="utf-8")
+    _events, output = build(cli, root)
+    assert "remembered from the last build" not in output
+
+
+def test_a_word_newly_banned_fails_the_build_of_a_lesson_that_did_not_change(make_project, cli):
+    """A memo never hides a gate: the lesson passed yesterday, the word list changed today."""
+    root = make_project(LESSONS)
+    build(cli, root)
+    words = (REPO / "data/language.yml").read_text(encoding="utf-8")
+    words = words.replace("all:   # every key stage: graphic or stigmatising terms\n",
+                          "all:   # every key stage: graphic or stigmatising terms\n"
+                          '  "trusted": "a word banned for this test"\n')
+    (root / "data").mkdir(exist_ok=True)
+    (root / "data/language.yml").write_text(words, encoding="utf-8")
+    result = cli(root, "build", "--jobs", "1")
+    assert result.exit_code == 1
+    assert "lessons/ks2/isolation.md" in result.output and "trusted" in result.output

@@ -60,53 +60,81 @@ def today() -> dt.date:
 def prepare(project, inputs, templates) -> tuple[list[Subject], list[Problem]]:
     """Compose each chosen lesson's documents exactly as a build would, and keep the
     bodies they were made from; fence problems stop a lesson here."""
-    from ..compose import compose
-    from ..plan import Job
-
     subjects, problems = [], []
     for lesson in inputs.lessons.values():
-        ks = None if lesson.is_guide else lesson.key_stage
-        kind = "parents-guide" if lesson.is_guide else "worksheet"
-        pupils = compose(Job("x.pdf", kind, ks, lesson.id), inputs, templates)
-        worksheet = pupils.bodies[0]
-        if worksheet.scan.problems:
-            problems += worksheet.scan.problems
-            continue
-        teacher, teacher_html = None, ""
-        if not lesson.is_guide:
-            notes = compose(Job("x.pdf", "teacher-notes", ks, lesson.id), inputs, templates)
-            teacher, teacher_html = notes.bodies[0], notes.html
-        problems += worksheet.problems
-        if teacher is not None:    # e.g. unknown art inside '::: teacher'
-            problems += teacher.problems
-        slides = []
-        if not lesson.is_guide:
-            from ..compose import deck_summary
-
-            # what the slides made from the lesson body show: read when the inputs were
-            # loaded (inputs made otherwise, as some tests do, have not read it)
-            slides = inputs.slide_texts.get(lesson.id)
-            if slides is None:
-                slides = deck_summary(lesson, inputs, templates)[1]
-        subjects.append(Subject(lesson, worksheet.scan, worksheet, teacher, pupils.html, teacher_html,
-                                slides))
+        subject, found = prepare_lesson(lesson, inputs, templates)
+        problems += found
+        if subject is not None:
+            subjects.append(subject)
     return subjects, problems
 
 
-def run_checks(project, inputs, *, strict: bool = False, on: dt.date | None = None) -> list[Problem]:
-    """Every finding on the chosen lessons, errors and warnings, sorted by place."""
+def prepare_lesson(lesson, inputs, templates) -> tuple[Subject | None, list[Problem]]:
+    """One lesson's Subject (None if its fences are broken) and the problems found composing it."""
+    from ..compose import compose
+    from ..plan import Job
+
+    ks = None if lesson.is_guide else lesson.key_stage
+    kind = "parents-guide" if lesson.is_guide else "worksheet"
+    pupils = compose(Job("x.pdf", kind, ks, lesson.id), inputs, templates)
+    worksheet = pupils.bodies[0]
+    if worksheet.scan.problems:
+        return None, list(worksheet.scan.problems)
+    problems = []
+    teacher, teacher_html = None, ""
+    if not lesson.is_guide:
+        notes = compose(Job("x.pdf", "teacher-notes", ks, lesson.id), inputs, templates)
+        teacher, teacher_html = notes.bodies[0], notes.html
+    problems += worksheet.problems
+    if teacher is not None:    # e.g. unknown art inside '::: teacher'
+        problems += teacher.problems
+    slides = []
+    if not lesson.is_guide:
+        from ..compose import deck_summary
+
+        # what the slides made from the lesson body show: read when the inputs were
+        # loaded (inputs made otherwise, as some tests do, have not read it)
+        slides = inputs.slide_texts.get(lesson.id)
+        if slides is None:
+            slides = deck_summary(lesson, inputs, templates)[1]
+    return Subject(lesson, worksheet.scan, worksheet, teacher, pupils.html, teacher_html,
+                   slides), problems
+
+
+def run_checks(project, inputs, *, strict: bool = False, on: dt.date | None = None,
+               memo=None) -> list[Problem]:
+    """Every finding on the chosen lessons, errors and warnings, sorted by place.  With a
+    `memo` (checkmemo.CheckMemo, a build's), an unchanged lesson's findings are reused."""
     from ..render import Templates
+
+    templates = Templates.of(project, inputs.config)
+    words, _ = load_yaml_mapping(project.data("language.yml"))
+    cast = project.doc("cast.md")
+    from . import blame
+    offenders = blame.offender_names(cast.read_text(encoding="utf-8")) if cast.is_file() else ()
+    problems = []
+    for lesson in inputs.lessons.values():
+        slides = inputs.slide_texts.get(lesson.id, [] if lesson.is_guide else None)
+        found = memo.get(lesson, slides) if memo is not None and slides is not None else None
+        if found is None:
+            found = check_lesson(lesson, inputs, templates, words, offenders,
+                                 strict=strict, on=on or today())
+            if memo is not None and slides is not None:
+                memo.put(lesson, slides, found)
+        problems += found
+    return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.code, p.message))
+
+
+def check_lesson(lesson, inputs, templates, words, offenders, *, strict: bool,
+                 on: dt.date) -> list[Problem]:
+    """Every gate on one lesson: what its worksheet, teacher notes and slides will print."""
     from ..overrides import remap
     from . import (accessibility, baseline, blame, drawing, frontmatter, freshness, language,
                    leaks, numbers, overrides as school_overrides, readability, signposting,
                    timings)
 
-    templates = Templates.of(project, inputs.config)
-    words, _ = load_yaml_mapping(project.data("language.yml"))
-    subjects, problems = prepare(project, inputs, templates)
-    cast = project.doc("cast.md")
-    offenders = blame.offender_names(cast.read_text(encoding="utf-8")) if cast.is_file() else ()
-    for subject in subjects:
+    subject, problems = prepare_lesson(lesson, inputs, templates)
+    if subject is not None:
         problems += numbers.check(subject, inputs.registry)
         problems += signposting.check(subject, inputs.registry)
         problems += language.check(subject, words)
@@ -114,13 +142,13 @@ def run_checks(project, inputs, *, strict: bool = False, on: dt.date | None = No
         problems += readability.check(subject)
         problems += drawing.check(subject)
         problems += leaks.check(subject)
-        problems += freshness.check(subject, on or today(), strict=strict)
+        problems += freshness.check(subject, on, strict=strict)
         problems += frontmatter.check(subject, inputs.curriculum, strict=strict)
         problems += accessibility.check(subject.lesson, subject.worksheet, subject.teacher)
         problems += baseline.check(subject)
         problems += timings.check(subject)
     # Findings in a section override's merged lesson point at the file each line came from.
-    problems = remap(problems, inputs.lessons.values())
-    for subject in subjects:
+    problems = remap(problems, [lesson])
+    if subject is not None:
         problems += school_overrides.check(subject.lesson)
-    return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.code, p.message))
+    return problems
