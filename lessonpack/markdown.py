@@ -49,6 +49,7 @@ MAX_LINES = 30
 # two columns: half as tall, so a short list keeps whole beside the chat or story it goes with.
 TWO_COLUMN_TICKS = 6
 SHORT_TICK = 40
+SHORT_NOTE = 700          # characters: a teacher box of up to about eight lines never splits
 MAX_BRACKETS = 1000
 MAX_DEPTH = 24  # element nesting of a body; real lessons use under 10, WeasyPrint fails near 60
 SORT_COLUMNS = ("Safe", "Not sure", "Unsafe")
@@ -621,6 +622,11 @@ class LessonExtension(Extension):
             label = etree.Element("p", {"class": "label"})
             label.text = "Model answer" if kind == "answer" else "Teacher"
             holder.insert(0, label)
+            # a short note is read in one glance: it moves to the next page whole rather
+            # than leaving its first lines at the foot of one page
+            if kind == "teacher" and len(_plain(holder)) <= SHORT_NOTE and \
+                    not any(el.tag in ("h2", "h3", "h4") for el in holder.iter()):
+                holder.set("data-short", "")
         return holder
 
     def _ticks(self, holder: etree.Element) -> etree.Element:

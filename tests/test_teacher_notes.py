@@ -427,3 +427,28 @@ def test_what_school_yml_leaves_unset_is_marked_fill_in(make_project, cli, confi
     assert "Fill in" not in shown and "__" not in shown
     assert ("go with you to a quiet place" in shown) == ("place" in marked), shown
     assert ("A grown-up will go with you" in shown) == ("adult" in marked), shown
+
+
+def test_a_short_teacher_box_never_splits_over_a_page(make_project, cli):
+    """Forty short teacher boxes between paragraphs: without the rule some would start at the
+    foot of one page and end at the top of the next (a teacher reads half a note)."""
+    parts = []
+    for i in range(40):
+        # paragraphs of one to five lines, so that page breaks fall at many places
+        parts.append(f"Pupils read part {i} of the story together and talk about it. " +
+                     "They say what the friend did next and how it made Amara feel. " * (i % 5) + "\n")
+        parts.append(f"::: teacher\nWombat{i:02d}: ask the class what the friend wants.\n\n"
+                     "- Listen to two answers.\n- Then move on.\n\n"
+                     f"Keep it calm and brief. Numbat{i:02d}.\n:::\n")
+    body = "## Starter {45 min}\n\n" + "\n".join(parts) + \
+        "\nIt is never your fault. You will not be in trouble for telling.\n"
+    root = make_project({"ks2/grooming.md": lesson_md(body=body, **FRONT)})
+    assert cli(root, "build", "--jobs", "1", "--no-check", "--lesson", "ks2-grooming").exit_code == 0
+    notes = root / "output/ks2/ks2-grooming-teacher-notes.pdf"
+    with pdfplumber.open(notes) as pdf:
+        pages = [_no_watermark(page).extract_text() or "" for page in pdf.pages]
+    assert len(pages) >= 4
+    for i in range(40):
+        first = [n for n, text in enumerate(pages) if f"Wombat{i:02d}" in text]
+        last = [n for n, text in enumerate(pages) if f"Numbat{i:02d}" in text]
+        assert first and first == last, f"note {i} starts on page {first} and ends on {last}"
