@@ -877,13 +877,14 @@ def _activity_slides(activity: _Activity, ks: str, notes: list, deck: list[Slide
                 current.blocks[-1] is lead_in and _leads(lead_in, block):
             room = SPACE - height(lead_in, BODY_WIDTH, ks)
             if lead_in.kind == "subheading" and current.blocks == [lead_in] and \
+                    current.title == title and ":" not in title and \
                     _fit(block, ks, room, most=1) is None and \
                     _fit(block, ks, SPACE) is not None:
                 # a short table or list keeps to one slide: its sub-heading ("Before we
-                # start") goes into the slide title rather than push rows over
+                # start") goes into the slide title rather than push rows over – only when
+                # the title can take it ("Activity 3: The law" cannot): never dropped
                 current.blocks.pop()
-                if current.title == title and ":" not in title:
-                    current.title = f"{title}: {plain(lead_in.paras[0])}"
+                current.title = f"{title}: {plain(lead_in.paras[0])}"
                 lead_in, room = None, None
         # A story or profile sits beside the slide's picture only when it is the slide's
         # first block (after its lead-in): it is cut, and measured, at the width it gets.

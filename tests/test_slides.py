@@ -884,3 +884,35 @@ def test_who_can_help_is_printed_large_when_its_slides_have_room(make_project):
              if r.text in ("Childline", "CEOP Safety Centre", "Police emergency")}
     assert names == dict.fromkeys(("Childline", "CEOP Safety Centre", "Police emergency"),
                                   geo.body_pt("ks2") + 2), names
+
+
+@pytest.mark.parametrize("items", [4, 5])
+def test_a_sub_heading_is_never_dropped_when_the_title_cannot_take_it(make_project, items):
+    """A list too long to share a slide with its sub-heading moves the heading into the slide
+    title; "Activity 1: The law, and the way out" already has a colon, so the heading stays
+    a line of its own (it used to vanish from the PDF and the PowerPoint)."""
+    from lessonpack.slides import plain
+
+    steps = "\n".join(f"- Step {i}: keep every message and tell a trusted adult at school "
+                      "or at home today." for i in range(items))
+    body = ("## Activity 1: The law, and the way out {45 min}\n\nRead the story together.\n\n"
+            f"### Four steps if someone threatens you\n\n{steps}\n\n"
+            "It is never your fault. You will not be in trouble for telling.\n")
+    _worker, deck = _deck(make_project, body=body)
+    shown = [s.title + " " + " ".join(plain(p) for b in s.blocks for p in (b.paras or []))
+             for s in deck.slides]
+    assert any("Four steps if someone threatens you" in text for text in shown)
+
+
+def test_a_profile_without_a_bio_makes_its_slide(make_project, tmp_path):
+    body = ("## Activity 1: Who is lena_16? {45 min}\n\n::: profile\nname: lena_16\nage: 16 (says)\n"
+            "friends: 3\n:::\n\nIt is never your fault. You will not be in trouble for telling.\n")
+    root = make_project({"ks2/grooming.md": lesson_md(body=body)})
+    worker = Worker(Settings(str(Project(root).root)))
+    made = {}
+    for kind, name in (("slides", "slides.pdf"), ("slides-pptx", "slides.pptx")):
+        done = worker.run(Job(f"ks2/ks2-grooming-{name}", kind, "ks2", "ks2-grooming"))
+        assert done.ok, done.problems
+        made[kind] = tmp_path / name
+        made[kind].write_bytes(done.data)
+    assert any("lena_16" in page and "16 (says)" in page for page in _pages(made["slides"]))
