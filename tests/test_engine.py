@@ -282,3 +282,18 @@ def test_a_data_field_yaml_read_as_a_mapping_is_named_with_its_line(make_project
                 "mapping (put the text in quotes)") in result.output
         assert "Traceback" not in result.output and "internal error" not in result.output
     assert not (root / "output").exists()
+
+
+def test_the_parents_guide_prints_its_words_and_its_sources(make_project, cli):
+    """A parent meets "DSL" and "CEOP" in the glossary first and can open every source."""
+    body = "## Talking about it\n\nAsk the DSL. It is never their fault.\n"
+    guide = lesson_md("parents", "parents-guide", body=body, id="parents-guide",
+                      keywords=["DSL: the Designated Safeguarding Lead, who leads on keeping children safe"],
+                      sources=["Childline – About Childline: https://www.childline.org.uk/pages/about"])
+    root = make_project({"parents/parents-guide.md": guide})
+    assert cli(root, "build", "--jobs", "1", "--no-check").exit_code == 0
+    text = " ".join(pdf_text(root / "output/parents/parents-guide.pdf").split())
+    assert text.index("Words used in this guide") < text.index("DSL the Designated Safeguarding Lead") \
+        < text.index("Talking about it")
+    assert text.index("Talking about it") < text.index("Where this advice comes from") < \
+        text.index("https://www.childline.org.uk/pages/about")
