@@ -70,7 +70,7 @@ def test_teacher_notes_carry_the_safeguarding_box(built, lesson_id):
 def test_parents_guide_signposts(built):
     text = pdf_text(built / "parents" / "parents-guide.pdf")
     assert set(UK_PHONE_RE.findall(text)) <= VERIFIED_PHONES
-    for needed in ("0808 800 5000", "CEOP", "Childline", "never their fault"):
+    for needed in ("0808 800 5000", "help@nspcc.org.uk", "CEOP", "Childline", "never their fault"):
         assert needed in text
 
 

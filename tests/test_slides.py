@@ -445,14 +445,14 @@ def test_the_hand_slide_shows_the_hand(decks, lesson_id):
     Figure with the hand's alt text on the page of the instruction) and so does PowerPoint."""
     pdf, pptx = decks[lesson_id]
     pages = _pages(pdf)
-    hand_page = next(n for n, page in enumerate(pages) if "write the name of a grown-up" in page)
+    hand_page = next(n for n, page in enumerate(pages) if "On a finger, write or draw" in page)
     with pikepdf.open(pdf) as doc:
         numbers = {page.objgen: n for n, page in enumerate(doc.pages)}
         figures = [(str(e.get("/Alt", "")), numbers.get(e["/Pg"].objgen) if "/Pg" in e else None)
                    for e in structure_of(doc.Root.StructTreeRoot) if str(e.get("/S")) == "/Figure"]
     assert (HAND_ALT, hand_page) in figures, figures
     slide = next(s for s in Presentation(pptx).slides
-                 if "write the name of a grown-up" in _slide_text(s))
+                 if "On a finger, write or draw" in _slide_text(s))
     alts = [s._element.nvPicPr.cNvPr.get("descr") for s in slide.shapes if s.shape_type == 13]
     assert HAND_ALT in alts, alts
 

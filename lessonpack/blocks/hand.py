@@ -27,8 +27,8 @@ class Hand(BlockType):
     def render(self, ext, arg, holder, lines):
         el = etree.Element("div", {"class": "hand"})
         sub(el, "p", "card-title", arg.strip() or self.default_title)
-        sub(el, "p", "hint", "On a finger, write the name of a grown-up you trust. "
-                             "On the palm, write how you could tell them.")
+        sub(el, "p", "hint", "On a finger, write or draw a grown-up you trust. "
+                             "On the palm, write or draw how you could tell them.")
         figure = sub(el, "div", "hand-figure")
         outline = ext.art_image("hand", "An open hand: write on each finger and on the palm")
         if outline is not None:
