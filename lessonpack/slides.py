@@ -307,7 +307,10 @@ def blocks_of(el: etree.Element) -> list[Block | str]:
             if found:
                 art.append(found)
             elif str(child.tag) in ("ul", "ol"):
-                paras += [text_of(li) for li in child]
+                # a list in a story card keeps its numbers (steps in order) or its bullets
+                items = [li for li in child if str(li.tag) == "li"]
+                paras += [((f"{n}. " if str(child.tag) == "ol" else "• ", ""),) + text_of(li)
+                          for n, li in enumerate(items, int(child.get("start") or 1))]
             elif plain(text_of(child)).strip():
                 paras.append(text_of(child))
         return [Block("story", title=title, paras=paras, art=art)]

@@ -916,3 +916,19 @@ def test_a_profile_without_a_bio_makes_its_slide(make_project, tmp_path):
         made[kind] = tmp_path / name
         made[kind].write_bytes(done.data)
     assert any("lena_16" in page and "16 (says)" in page for page in _pages(made["slides"]))
+
+
+def test_a_numbered_list_in_a_story_card_keeps_its_numbers_on_the_slide(make_project):
+    """"To keep: the way out" is five steps in order: on the slide, as on paper, 1 to 5."""
+    from lessonpack.slides import plain
+
+    body = ("## Activity 1: The way out {45 min}\n\n::: scenario To keep: the way out\n"
+            "1. Stop replying.\n2. Tell a trusted adult.\n3. Keep the evidence.\n:::\n\n"
+            "::: scenario Who can help\n- A teacher.\n- Childline.\n:::\n\n"
+            "It is never your fault. You will not be in trouble for telling.\n")
+    _worker, deck = _deck(make_project, body=body)
+    cards = {b.title: [plain(p) for p in b.paras] for s in deck.slides for b in s.blocks
+             if b.kind == "story"}
+    assert cards["To keep: the way out"] == ["1. Stop replying.", "2. Tell a trusted adult.",
+                                             "3. Keep the evidence."]
+    assert cards["Who can help"] == ["• A teacher.", "• Childline."]
