@@ -451,3 +451,23 @@ def test_a_short_teacher_box_never_splits_over_a_page(make_project, cli):
         first = [n for n, text in enumerate(pages) if f"Wombat{i:02d}" in text]
         last = [n for n, text in enumerate(pages) if f"Numbat{i:02d}" in text]
         assert first and first == last, f"note {i} starts on page {first} and ends on {last}"
+
+
+def test_a_short_numbered_list_never_splits_over_a_page(make_project, cli):
+    """Steps in order (up to five) are one idea: step 4 never waits on the next page."""
+    parts = []
+    for i in range(30):
+        parts.append(f"Pupils read part {i} of the story together and talk about it. " +
+                     "They say what the friend did next and how it made Amara feel. " * (i % 5) + "\n")
+        parts.append(f"1. Kiwi{i:02d} tell a trusted adult.\n2. Save the chat.\n3. Report it.\n"
+                     f"4. Emu{i:02d} block them.\n")
+    body = "## Starter {45 min}\n\n" + "\n".join(parts) + \
+        "\nIt is never your fault. You will not be in trouble for telling.\n"
+    root = make_project({"ks2/grooming.md": lesson_md(body=body, **FRONT)})
+    assert cli(root, "build", "--jobs", "1", "--no-check", "--lesson", "ks2-grooming").exit_code == 0
+    with pdfplumber.open(root / "output/ks2/ks2-grooming-teacher-notes.pdf") as pdf:
+        pages = [_no_watermark(page).extract_text() or "" for page in pdf.pages]
+    for i in range(30):
+        first = [n for n, text in enumerate(pages) if f"Kiwi{i:02d}" in text]
+        last = [n for n, text in enumerate(pages) if f"Emu{i:02d}" in text]
+        assert first and first == last, f"list {i} starts on page {first} and ends on {last}"
