@@ -170,7 +170,10 @@ def required(doc) -> tuple[set[str], set[str], set[str], set[str]]:
                 may_p, may_a | SOURCE_ADDRESSES)
     if kind == "parents-guide":               # points parents to the school's DSL by name
         p, a = expected(SIGNPOSTING["parents"])
-        return p | {"01632 960111"}, a, set(), set()
+        # a service for adults prints its email too (the NSPCC Helpline), and the guide
+        # prints its sources, as the teacher notes do
+        _, mails = expected(SIGNPOSTING["parents"], email=True)
+        return p | {"01632 960111"}, a | {m for m in mails if "@" in m}, set(), SOURCE_ADDRESSES
     if kind == "parents-letter":
         p, a = expected(LETTER)
         return p | {"01632 960111"}, a | SCHOOL_ADDRESSES, set(), set()
