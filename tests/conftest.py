@@ -228,3 +228,11 @@ def structure_of(node):
 def pdf_pages(path: Path) -> int:
     from pypdf import PdfReader
     return len(PdfReader(str(path)).pages)
+
+
+def default_sigint() -> None:
+    """preexec_fn for a child that must see Ctrl-C: a shell that runs the tests in the
+    background leaves SIGINT ignored, and Python then never raises KeyboardInterrupt."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

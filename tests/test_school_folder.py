@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, lesson_md, pdf_text
+from conftest import default_sigint, REPO, lesson_md, pdf_text
 
 PACKAGED = ("lessonpack", "lessons", "templates", "data", "docs", "setup.py", "setup.cfg",
             "pyproject.toml", "MANIFEST.in", "README.md")
@@ -104,7 +104,7 @@ def test_serve_from_the_installed_package(installed, tmp_path):
     assert run(python, tmp_path, "init", str(school)).returncode == 0
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     server = subprocess.Popen([str(python), "-m", "lessonpack", "serve", "--port", "0"], cwd=school,
-                              env=env, stderr=subprocess.PIPE, text=True)
+                              env=env, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
     try:
         line = server.stderr.readline()
         assert line.startswith("serving http://127.0.0.1:"), line

@@ -26,7 +26,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from conftest import REPO, lesson_md, pdf_text
+from conftest import default_sigint, REPO, lesson_md, pdf_text
 from lessonpack.cli import main
 from lessonpack.lessons import MAX_LESSON_BYTES
 
@@ -773,7 +773,7 @@ def test_ctrl_c_stops_a_parallel_build_cleanly(make_project, cli):
     proc = subprocess.Popen(
         [sys.executable, "-c", SLOW_JOBS, "--project", str(root), "build", "--jobs", "2", "--force"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        env=dict(os.environ, PYTHONPATH=str(REPO)))
+        env=dict(os.environ, PYTHONPATH=str(REPO)), preexec_fn=default_sigint)
     first = proc.stderr.readline()          # the first progress line: workers are busy
     assert first.startswith("[") and "built" in first, first
     os.killpg(proc.pid, signal.SIGINT)      # what a terminal's Ctrl-C does: the whole group
