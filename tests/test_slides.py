@@ -782,12 +782,9 @@ def test_a_projector_block_is_on_the_slides_and_never_printed(tmp_path):
     assert "staff should never ask you to send or show an image" in text["worksheet"]
 
 
-def test_a_story_card_without_a_picture_is_measured_at_the_whole_width(make_project):
-    """A scenario card with no picture beside it is drawn across the whole slide: it is
-    measured there too, so one that fits stays on one slide (KS4 isolation's "If things
-    get worse" was measured beside a picture it never had and spread over two slides)."""
-    para = "Sam tells a trusted adult at home, keeps the chat, then blocks and reports the account."
-    body = textwrap.dedent(f"""\
+def _card_lesson(para: str) -> str:
+    """A lesson body whose one activity is a story card of three copies of `para`."""
+    return textwrap.dedent(f"""\
         ## Activity 1: What helps {{40 min}}
 
         ::: scenario If things get worse
@@ -802,7 +799,14 @@ def test_a_story_card_without_a_picture_is_measured_at_the_whole_width(make_proj
 
         It is never your fault. You will not be in trouble for telling.
         """)
-    worker, deck = _deck(make_project, body=body)
+
+
+def test_a_story_card_without_a_picture_is_measured_at_the_whole_width(make_project):
+    """A scenario card with no picture beside it is drawn across the whole slide: it is
+    measured there too, so one that fits stays on one slide (KS4 isolation's "If things
+    get worse" was measured beside a picture it never had and spread over two slides)."""
+    para = "Sam tells a trusted adult at home, keeps the chat, then blocks and reports the account."
+    worker, deck = _deck(make_project, body=_card_lesson(para))
     cards = [s for s in deck.slides if "If things get worse" in s.text()]
     assert len(cards) == 1 and cards[0].aside is None, [s.text() for s in cards]
     assert cards[0].text().count("keeps the chat") == 3
@@ -826,22 +830,7 @@ def test_a_story_card_a_little_too_long_takes_smaller_type_not_a_second_slide(ma
             "and reports the account that sent it.")
     card = geo.Block("story", paras=[((para, ""),)] * 3, title="If things get worse")
     assert geo.height(card, geo.BODY_WIDTH, "ks2") > geo.SPACE      # too long at 22 pt
-    body = textwrap.dedent(f"""\
-        ## Activity 1: What helps {{40 min}}
-
-        ::: scenario If things get worse
-        {para}
-
-        {para}
-
-        {para}
-        :::
-
-        ## Plenary {{5 min}}
-
-        It is never your fault. You will not be in trouble for telling.
-        """)
-    worker, deck = _deck(make_project, body=body)
+    worker, deck = _deck(make_project, body=_card_lesson(para))
     cards = [s for s in deck.slides if "If things get worse" in s.text()]
     assert len(cards) == 1, [s.text() for s in cards]
     size = geo.block_pt(cards[0].blocks[-1], "ks2")
