@@ -36,7 +36,6 @@ class CheckMemo:
         self._shared = digest.hexdigest()
         self.saved = saved if isinstance(saved, dict) else {}
         self.found: dict[str, dict] = {}
-        self.reused = 0
 
     def key(self, lesson, slides) -> str:
         digest = hashlib.sha256(self._shared.encode())
@@ -55,7 +54,6 @@ class CheckMemo:
         except (KeyError, TypeError):
             return None
         self.found[lesson.id] = entry
-        self.reused += 1
         return problems
 
     def put(self, lesson, slides, problems: list[Problem]) -> None:

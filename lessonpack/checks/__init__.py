@@ -57,18 +57,6 @@ def today() -> dt.date:
     return dt.date.fromisoformat(pinned) if pinned else dt.date.today()
 
 
-def prepare(project, inputs, templates) -> tuple[list[Subject], list[Problem]]:
-    """Compose each chosen lesson's documents exactly as a build would, and keep the
-    bodies they were made from; fence problems stop a lesson here."""
-    subjects, problems = [], []
-    for lesson in inputs.lessons.values():
-        subject, found = prepare_lesson(lesson, inputs, templates)
-        problems += found
-        if subject is not None:
-            subjects.append(subject)
-    return subjects, problems
-
-
 def prepare_lesson(lesson, inputs, templates) -> tuple[Subject | None, list[Problem]]:
     """One lesson's Subject (None if its fences are broken) and the problems found composing it."""
     from ..compose import compose
@@ -107,18 +95,20 @@ def run_checks(project, inputs, *, strict: bool = False, on: dt.date | None = No
     `memo` (checkmemo.CheckMemo, a build's), an unchanged lesson's findings are reused."""
     from ..render import Templates
 
+    from . import blame
+
     templates = Templates.of(project, inputs.config)
     words, _ = load_yaml_mapping(project.data("language.yml"))
     cast = project.doc("cast.md")
-    from . import blame
     offenders = blame.offender_names(cast.read_text(encoding="utf-8")) if cast.is_file() else ()
+    on = on or today()
     problems = []
     for lesson in inputs.lessons.values():
         slides = inputs.slide_texts.get(lesson.id, [] if lesson.is_guide else None)
         found = memo.get(lesson, slides) if memo is not None and slides is not None else None
         if found is None:
             found = check_lesson(lesson, inputs, templates, words, offenders,
-                                 strict=strict, on=on or today())
+                                 strict=strict, on=on)
             if memo is not None and slides is not None:
                 memo.put(lesson, slides, found)
         problems += found
