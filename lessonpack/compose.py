@@ -228,6 +228,7 @@ def _lesson_context(lesson: Lesson, kind: str, inputs: Inputs, problems: list[Pr
     return dict(
         lesson=lesson, body=Markup(rendered.html), kind=kind,
         baseline_again=Markup(rendered.baseline_again),  # "What I know now" at the end
+        take_home=Markup(rendered.take_home),            # `::: keep` boxes, after it
         helplines=helplines_for(lesson, inputs.registry, with_qr=kind != "teacher-notes"),
         reassurance=inputs.safeguarding["reassurance"][reassurance_key],
         curriculum=[{"id": c, "title": inputs.curriculum.get(c, {}).get("title", c)}

@@ -496,6 +496,24 @@ class _FieldTitles(Treeprocessor):
         return None
 
 
+class _TakeHome(Treeprocessor):
+    """Worksheet: each `::: keep` box leaves its place for the end of the sheet."""
+
+    def __init__(self, md, ext: "LessonExtension"):
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root):
+        from .blocks.keep import MOVED
+        for parent in list(root.iter()):
+            for child in list(parent):
+                if child.get("data-" + MOVED) is not None:
+                    del child.attrib["data-" + MOVED]
+                    parent.remove(child)
+                    self.ext.take_home.append(child)
+        return None
+
+
 class _Capture(Treeprocessor):
     """Keep a copy of the finished tree, for the checks."""
 
@@ -522,6 +540,7 @@ class LessonExtension(Extension):
         self.art = art or ArtLibrary([HOME / "templates"])
         self.finishing: list[tuple[BlockType, etree.Element]] = []
         self.baseline_again: etree.Element | None = None
+        self.take_home: list[etree.Element] = []    # worksheet: `::: keep` boxes, for the end
         self.errors: list[tuple[str, str, str]] = []   # (text to find the line by, message, code)
         self.audience = audience
         self.registry = registry
@@ -548,6 +567,8 @@ class LessonExtension(Extension):
         md.treeprocessors.register(_BlockFinish(md, self), "lessonpack_blocks", 4.5)
         if self.audience == TEACHER and self.prep_first:
             md.treeprocessors.register(_PrepFirst(md), "lessonpack_prep_first", 4.2)
+        if self.audience == WORKSHEET and not self.slides:
+            md.treeprocessors.register(_TakeHome(md, self), "lessonpack_take_home", 4.3)
         md.treeprocessors.register(_Capture(md, self), "lessonpack_capture", -10)
 
     def refused(self, url: str, reason: str, code: str = "unsafe-url") -> None:
@@ -710,6 +731,7 @@ class Rendered:
     problems: list[Problem]
     scan: Scan | None = None        # the fence scan it was converted after
     baseline_again: str = ""        # worksheet: the baseline table again, for "What I know now"
+    take_home: str = ""             # worksheet: the `::: keep` boxes, printed after it
 
     def headings(self) -> list[tuple[int, str]]:
         """(level, text) of every heading, in order."""
@@ -780,12 +802,17 @@ def _render_body(lesson, audience: str, registry: Registry, *, fillable: bool,
                 for url, reason, code in ext.refusals]
     problems += [Problem(lesson.shown, source_line(lesson, needle) or lesson.body_line, message,
                          code=code) for needle, message, code in ext.errors]
-    again = ""
-    if ext.baseline_again is not None:
-        again = md.serializer(ext.baseline_again)
+    def serialize(el: etree.Element) -> str:
+        out = md.serializer(el)
         for post in md.postprocessors:
-            again = post.run(again)
-    return Rendered(html=html, tree=root, problems=problems, scan=fences, baseline_again=again)
+            out = post.run(out)
+        return out
+
+    again = serialize(ext.baseline_again) if ext.baseline_again is not None else ""
+    take_home = "".join(serialize(el) for el in ext.take_home)
+    root.extend(copy.deepcopy(ext.take_home))     # the checks read them, at the end as printed
+    return Rendered(html=html, tree=root, problems=problems, scan=fences, baseline_again=again,
+                    take_home=take_home)
 
 
 def _depth(root: etree.Element) -> int:

@@ -65,6 +65,10 @@ BODY = textwrap.dedent("""\
     - Someone says "let's talk on another app".
     :::
 
+    ::: keep Keep this: the way out
+    1. KEEP-STEP: tell a grown-up you trust.
+    :::
+
     ## What I know now {15 min}
 
     ::: hand My helping hand
@@ -208,6 +212,19 @@ def test_baseline_twice_on_the_worksheet_once_for_the_teacher(built):
         tables = [e for e in structure(pdf) if str(e.S) == "/Table"]
         heads = [sum(1 for k in structure_of(t) if str(k.S) == "/TH") for t in tables]
     assert heads.count(4) == 2                      # Statement | True | False | Not sure, twice
+
+
+def test_a_keep_box_ends_the_worksheet_but_stays_in_place_for_the_teacher(built):
+    # pupils work the steps out in Activity 1; the box they take home prints after
+    # "What I know now", never under the task, and before Remember
+    sheet = pdf_text(doc(built, "worksheet"))
+    assert sheet.count("KEEP-STEP") == 1
+    assert sheet.rindex("What I know now") < sheet.index("Keep this: the way out") \
+        < sheet.index("KEEP-STEP") < sheet.index("Remember")
+    notes = pdf_text(doc(built, "teacher-notes"))
+    assert notes.index("Cut out the cards") < notes.index("KEEP-STEP") < notes.rindex("What I know now")
+    assert "The worksheet prints this box at the end" in notes
+    assert "The worksheet prints this box" not in sheet
 
 
 def test_baseline_columns_and_fillable_fields(tmp_path):

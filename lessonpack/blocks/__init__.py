@@ -74,4 +74,4 @@ def nonblank(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return [(n, t.strip()) for n, t in lines if t.strip()]
 
 
-from . import baseline, cards, chat, hand, profile, slide  # noqa: E402,F401 - registers the blocks
+from . import baseline, cards, chat, hand, keep, profile, slide  # noqa: E402,F401 - registers the blocks
