@@ -268,7 +268,7 @@ def readme(entries: list[Entry]) -> str:
              "  safeguarding guidance: do not give them to pupils.",
              "- Read the teacher notes and tell your Designated Safeguarding Lead (DSL)",
              "  before you teach a lesson; if a pupil discloses anything, follow your",
-             "  school's safeguarding policy and tell the DSL the same day.", "",
+             "  school's safeguarding policy and tell the DSL straight away.", "",
              f"Contents: {len(entries)} documents, {pages} pages.", ""]
     for folder in sorted({e.path.split("/")[0] for e in entries}):
         ages = f" (ages {AGES[folder]})" if folder in AGES else ""

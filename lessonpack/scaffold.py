@@ -106,7 +106,7 @@ TODO: Questions pupils may ask, with suggested answers.
 
 ### Signs a child may need help
 TODO: What to look for, and what to do: listen, don't promise secrecy, record the
-child's own words, tell the DSL the same day.
+child's own words, tell the DSL straight away (always the same day).
 
 ### Adapting for SEND
 TODO: How to adapt the lesson.

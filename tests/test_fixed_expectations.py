@@ -244,7 +244,7 @@ def test_the_teacher_notes_carry_the_disclosure_steps(built):
     out, _ = built
     text = plain(out / "ks2/ks2-grooming-teacher-notes.pdf")
     for needed in ("Never promise to keep it secret",
-                   "Tell the Designated Safeguarding Lead the same day",
+                   "Tell the Designated Safeguarding Lead straight away – always the same day",
                    "Do not view, copy, print, share or save any nude image",
                    "Write down what the child said"):
         assert needed in text, needed

@@ -63,7 +63,7 @@ def test_teacher_notes_carry_the_safeguarding_box(built, lesson_id):
     assert re.search(r"Police emergency\W+999\b", text), "the box's 999 line"
     for needed in ("0808 800 5000", "Designated Safeguarding Lead", "Ground rules",
                    "If a child tells you something", "Never promise to keep it secret",
-                   "Tell the Designated Safeguarding Lead the same day"):
+                   "Tell the Designated Safeguarding Lead straight away – always the same day"):
         assert needed in text, (lesson_id, needed)
 
 
