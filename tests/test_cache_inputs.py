@@ -95,18 +95,20 @@ def rebuild_after(root, edit, *args) -> tuple[set[str], set[str]]:
     return events["built"], {p for p in after if before.get(p) != after[p]}
 
 
-def replace_in(path, old: str, new: str):
+def replace_in(path, old: str, new: str, count: int = 1):
     def edit(root):
         text = (root / path).read_text(encoding="utf-8")
         assert old in text, (path, old)
-        (root / path).write_text(text.replace(old, new, 1), encoding="utf-8")
+        (root / path).write_text(text.replace(old, new, count), encoding="utf-8")
     return edit
 
 
 # input → (edit, documents rebuilt, documents whose bytes change)
 EDITS = {
+    # Childline's wording for all ages and for KS1/KS2 readers (`for`, `for_young`): every
+    # document prints one of them
     "helplines.yml": (replace_in("data/helplines.yml", "about any worry, big or small",
-                                 "about any worry at all, big or small"), ALL, ALL),
+                                 "about any worry at all, big or small", count=2), ALL, ALL),
     "safeguarding.yml": (replace_in("data/safeguarding.yml", "Keep telling until someone listens and helps.",
                                     "Keep on telling until someone listens and helps."),
                          ALL, WS | PACK | CLASS | SLIDES),     # the slides' Remember box
