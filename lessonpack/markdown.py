@@ -318,13 +318,18 @@ class _SafeResources(Treeprocessor):
 
 
 def _art_figures(root: etree.Element) -> None:
-    """A paragraph holding only art becomes a centred <figure class="art">."""
+    """A paragraph holding only art becomes a centred <figure class="art">; a picture of a
+    character (not an icon) that opens a paragraph of text sits beside it, large enough
+    to see (class lead-art), instead of at the height of a word."""
     for p in root.iter("p"):
         if len(p) == 1 and p[0].tag == "img" and p[0].get("data-art") and \
                 not (p.text or "").strip() and not (p[0].tail or "").strip():
             p.tag = "figure"
             p.set("class", "art")
             p.text = p[0].tail = None
+        elif len(p) and p[0].tag == "img" and p[0].get("data-art") and \
+                not (p.text or "").strip() and not p[0].get("data-art").startswith("icon-"):
+            p.set("class", ((p.get("class") or "") + " lead-art").strip())
 
 
 class _HeadingMinutes(Treeprocessor):

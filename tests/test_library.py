@@ -8,6 +8,7 @@ test here into an error."""
 from __future__ import annotations
 
 import re
+import subprocess
 from collections import Counter
 
 import pytest
@@ -161,3 +162,17 @@ def test_the_reviews_red_lines_hold(built, lesson_id):
         assert not re.search(r"safeguarding-facts|\.md\b|§", text), lesson_id
     if ks in ("ks3", "ks4"):
         assert re.search(r"\b999\b", worksheet), lesson_id
+
+
+def test_a_ks1_character_who_opens_a_paragraph_is_drawn_beside_it_not_word_sized(built):
+    # ks1-reporting: "![Pip …](art:pip-pointing) Maya has a worried tummy…" – Pip stands
+    # beside the sentence (about 22 mm wide), so its first word starts well in from the margin
+    out = subprocess.run(["pdftotext", "-bbox", str(built / "ks1" / "ks1-reporting-worksheet.pdf"), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', out).group(1))
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', out)
+    margin = min(float(x) for x, _, _ in words)
+    tummy = next(i for i, (_, _, w) in enumerate(words) if w == "tummy.")
+    line_y = words[tummy][1]
+    first_x = min(float(x) for x, y, _ in words if y == line_y)
+    assert (first_x - margin) / width * 210 > 15, "Pip is printed at the height of a word"
