@@ -603,7 +603,7 @@ def _chats(lesson_id: str) -> list[list[str]]:
 @pytest.mark.parametrize("lesson_id, together", [
     ("ks2-grooming", ["Jay_Goals sent 500 gems", "The gems are our secret.",
                       "Let's use a private app. Send me a photo."]),
-    ("ks2-reporting", ["Your pet is so cute!", "Let's keep our chats a secret, OK?",
+    ("ks2-reporting", ["Your pet is so cute!", "Let's chat on a private app. Our secret, OK?",
                        "Send me a photo of you. Just for me."]),
     ("ks4-grooming", ["Week 8", "send more or your school sees the last one",
                       "no. I'm not sending anything else", "Keira keeps the chat"]),
