@@ -322,13 +322,14 @@ def _art_figures(root: etree.Element) -> None:
     character (not an icon) that opens a paragraph of text sits beside it, large enough
     to see (class lead-art), instead of at the height of a word."""
     for p in root.iter("p"):
-        if len(p) == 1 and p[0].tag == "img" and p[0].get("data-art") and \
-                not (p.text or "").strip() and not (p[0].tail or "").strip():
+        first = p[0] if len(p) else None
+        if first is None or first.tag != "img" or not first.get("data-art") or (p.text or "").strip():
+            continue
+        if len(p) == 1 and not (first.tail or "").strip():
             p.tag = "figure"
             p.set("class", "art")
-            p.text = p[0].tail = None
-        elif len(p) and p[0].tag == "img" and p[0].get("data-art") and \
-                not (p.text or "").strip() and not p[0].get("data-art").startswith("icon-"):
+            p.text = first.tail = None
+        elif not first.get("data-art").startswith("icon-"):
             p.set("class", ((p.get("class") or "") + " lead-art").strip())
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as etree
 
-from . import BlockType, register, sub
+from . import BlockType, register
 
 DEFAULT_TITLE = "Keep this"
 MOVED = "keep-moved"     # marks the box until the tree is finished (see markdown._TakeHome)
@@ -24,13 +24,12 @@ class Keep(BlockType):
     def render(self, ext, arg, holder, lines):
         from ..markdown import TEACHER, WORKSHEET
 
-        el = etree.Element("div", {"class": "card scenario keep"})   # a titled box, as a story card
-        sub(el, "p", "card-title", arg.strip() or DEFAULT_TITLE)
+        el = ext.container("scenario", arg.strip() or DEFAULT_TITLE, holder)   # a titled card
+        el.set("class", el.get("class") + " keep")
         if ext.audience == TEACHER:
-            sub(el, "p", "keep-hint", "The worksheet prints this box at the end, after "
-                                      "\u201cWhat I know now\u201d.")
-        el.extend(list(holder))
-        el.text = holder.text
+            hint = etree.Element("p", {"class": "keep-hint"})
+            hint.text = "The worksheet prints this box at the end, after \u201cWhat I know now\u201d."
+            el.insert(1, hint)                                  # under the card's title
         if ext.audience == WORKSHEET and not ext.slides:
             el.set("data-" + MOVED, "")
         return el

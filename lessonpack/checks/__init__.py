@@ -94,7 +94,6 @@ def run_checks(project, inputs, *, strict: bool = False, on: dt.date | None = No
     """Every finding on the chosen lessons, errors and warnings, sorted by place.  With a
     `memo` (checkmemo.CheckMemo, a build's), an unchanged lesson's findings are reused."""
     from ..render import Templates
-
     from . import blame
 
     templates = Templates.of(project, inputs.config)
