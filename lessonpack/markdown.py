@@ -35,10 +35,14 @@ AUDIENCE_OF = {"student": {WORKSHEET, GUIDE}, "teacher": {TEACHER}, "answer": {T
 # Pupils' text shown on the slides only, never printed: the model steps after pupils have
 # written their own (a printed sheet would give the answer away under the question).
 PROJECTOR_ONLY = ("projector",)
+# Text printed on paper (worksheet, teacher notes, guide) but left off the slides: a take-home
+# box that repeats, word for word, the projector slide just before it.
+PAPER_ONLY = ("paper",)
 # Pupils' text the teacher notes print as well, marked as the pupils' task beside its
 # model answer (lessonpack/taskpairs.py); it stays pupils' text for the checks.
 ALSO_SHOWN_TO = {"student": {TEACHER}}
-CONTAINERS = ("student", "teacher", "answer", "ticks", "sort", "scenario", "remember", "projector") + \
+CONTAINERS = ("student", "teacher", "answer", "ticks", "sort", "scenario", "remember", "projector",
+              "paper") + \
     tuple(n for n, b in BLOCKS.items() if not b.void)
 VOID = ("lines", "box") + tuple(n for n, b in BLOCKS.items() if b.void)
 KINDS = CONTAINERS + VOID
@@ -244,7 +248,7 @@ class _FencedDiv(BlockProcessor):
                 if opened and "\n" not in stripped and opened.group(1).lower() not in VOID:
                     depth += 1
             inner.append(block)
-        if kind in PROJECTOR_ONLY and not self.ext.slides:
+        if kind in PROJECTOR_ONLY and not self.ext.slides or kind in PAPER_ONLY and self.ext.slides:
             return
         if self.ext.audience not in AUDIENCE_OF.get(kind, {self.ext.audience}) | \
                 ALSO_SHOWN_TO.get(kind, set()):

@@ -782,6 +782,28 @@ def test_a_projector_block_is_on_the_slides_and_never_printed(tmp_path):
     assert "staff should never ask you to send or show an image" in text["worksheet"]
 
 
+def test_a_paper_block_is_printed_and_never_on_the_slides(tmp_path):
+    """ks3-sextortion's take-home box (`::: paper`) repeats the projector slide's five steps:
+    the worksheet and teacher notes print it, the slides (PDF and PowerPoint) show the steps
+    once, so a teacher never clicks on to the same list again."""
+    worker = Worker(Settings(str(REPO)))
+    text = {}
+    for kind, name in (("slides", "slides.pdf"), ("slides-pptx", "slides.pptx"),
+                       ("worksheet", "worksheet.pdf"), ("teacher-notes", "teacher-notes.pdf")):
+        done = worker.run(Job(f"ks3/ks3-sextortion-{name}", kind, "ks3", "ks3-sextortion"))
+        assert done.ok, done.problems
+        path = tmp_path / name
+        path.write_bytes(done.data)
+        text[kind] = " ".join(_slide_text(s) for s in Presentation(path).slides) \
+            if name.endswith(".pptx") else " ".join(pdf_text(path).split())
+    box, step = "To keep: the way out", "Don't send anything more."
+    assert box in text["worksheet"] and box in text["teacher-notes"]
+    assert box not in text["slides"] and box not in text["slides-pptx"]
+    # the projector slide still shows each step, once
+    assert text["slides"].count(step) == 1 and text["slides-pptx"].count(step) == 1
+    assert text["worksheet"].count(step) == 1
+
+
 def _card_lesson(para: str) -> str:
     """A lesson body whose one activity is a story card of three copies of `para`."""
     return textwrap.dedent(f"""\
