@@ -165,14 +165,14 @@ def test_the_reviews_red_lines_hold(built, lesson_id):
 
 
 def test_a_ks1_character_who_opens_a_paragraph_is_drawn_beside_it_not_word_sized(built):
-    # ks1-reporting: "![Pip …](art:pip-pointing) Maya has a worried tummy…" – Pip stands
-    # beside the sentence (about 22 mm wide), so its first word starts well in from the margin
+    # ks1-reporting: "![Pip …](art:pip-pointing) 1. **Stop.** …" – Pip stands beside the
+    # three steps (about 22 mm wide), so their first word starts well in from the margin
     out = subprocess.run(["pdftotext", "-bbox", str(built / "ks1" / "ks1-reporting-worksheet.pdf"), "-"],
                          capture_output=True, text=True, check=True).stdout
     width = float(re.search(r'<page width="([\d.]+)"', out).group(1))
     words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', out)
     margin = min(float(x) for x, _, _ in words)
-    tummy = next(i for i, (_, _, w) in enumerate(words) if w == "tummy.")
-    line_y = words[tummy][1]
+    stop = next(i for i, (_, _, w) in enumerate(words) if w == "Stop.")
+    line_y = words[stop][1]
     first_x = min(float(x) for x, y, _ in words if y == line_y)
     assert (first_x - margin) / width * 210 > 15, "Pip is printed at the height of a word"
