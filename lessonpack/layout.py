@@ -347,6 +347,13 @@ def _stranded(page_box, number: int, next_page_box, *, pupils: bool) -> list[Fin
         return []
     chain = _last_chain(root)
     last = chain[-1]
+    if len(chain) > 1 and _moved_on(last):
+        # an empty start of a block whose words all went overleaf (a KS1 paragraph whose
+        # floated picture did not fit) hides what it leaves last on the page
+        kept = [c for c in _children(chain[-2]) if _in_flow(c) and not _moved_on(c)
+                and type(c).__name__ != "LineBox" and getattr(c, "element_tag", None)]
+        if kept:
+            last = _last_chain(kept[-1])[-1]
     if _tag(last) in HEADINGS or (_tag(last) == "p" and _classes(last) & LABELS):
         return [Finding(number, "stranded-heading",
                         f"heading '{_words(last)}' is the last thing on the page; "
@@ -362,6 +369,11 @@ def _stranded(page_box, number: int, next_page_box, *, pupils: bool) -> list[Fin
                             f"instruction '{_words(last)}' is at the foot of the page and its "
                             f"answer space is overleaf", _words(last))]
     return []
+
+
+def _moved_on(box) -> bool:
+    """True for a block with words that has nothing on this page: its content is overleaf."""
+    return not _children(box) and bool(_text(box))
 
 
 def _own_children(box) -> list:

@@ -210,6 +210,42 @@ def test_stranded_heading_names_the_lesson_line(make_project):
     assert hits and hits[0][1].startswith(f"lessons/ks2/grooming.md:{body_line}:"), hits
 
 
+def _lead_art_rules(make_project, fillers: range, *, loose: bool) -> dict[int, list[str]]:
+    """KS1: a heading, then a paragraph that opens with a character drawn beside its words,
+    pushed down page 1 by `fillers` one-line paragraphs."""
+    files = {}
+    if loose:
+        css = (REPO / "templates" / "css" / "print.css").read_text(encoding="utf-8")
+        files["templates/css/print.css"] = css + ".ks-ks1 p.lead-art { break-inside: auto; }\n"
+    root = make_project({}, files=files, name=f"lead-art-{loose}")
+    lesson = root / "lessons" / "ks1" / "grooming.md"
+    lesson.parent.mkdir(parents=True)
+    job = Job("ks1/ks1-grooming-worksheet.pdf", "worksheet", "ks1", "ks1-grooming")
+    found = {}
+    for n in fillers:
+        body = "## Starter\n\nIntro.\n\n" + "".join(f"Filler line {i} for the page.\n\n"
+                                                  for i in range(n)) + \
+            "## Activity two\n\n![Leo waves](art:child-leo) Leo is 7. He plays a car game with " \
+            "his friend Ben. Rex sends Leo messages.\n\n::: box 12\n\nIt is never your fault.\n"
+        lesson.write_text(lesson_md("ks1", body=body), encoding="utf-8")
+        result = Worker(Settings(str(root))).run(job, write=False)
+        assert result.ok, result.problems
+        found[n] = [str(p) for p in result.layout if p.code == "layout-stranded-heading"]
+    return found
+
+
+def test_a_heading_whose_picture_paragraph_went_overleaf_is_stranded(make_project):
+    """A KS1 paragraph opening with a floated character can leave an empty start on the
+    page, after the heading: the gate looks past it, and print.css keeps the paragraph
+    whole so the heading goes over with it."""
+    loose = _lead_art_rules(make_project, range(8, 14), loose=True)
+    hits = [f for found in loose.values() for f in found]
+    assert hits and all("heading 'Activity two' is the last thing on the page" in f
+                        and "page 1:" in f for f in hits), loose
+    kept = _lead_art_rules(make_project, range(8, 14), loose=False)
+    assert not any(kept.values()), kept
+
+
 def test_near_empty_middle_page(make_project):
     # A tall box that cannot share page 1 leaves it near empty.
     body = "## Starter\n\nIntro.\n\n::: box 24\n\nIt is never your fault.\n"
