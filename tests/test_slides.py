@@ -761,20 +761,27 @@ def test_no_shipped_ks1_or_ks2_chat_takes_two_columns():
     assert seen >= 6
 
 
-def test_a_projector_block_is_on_the_slides_and_never_printed(tmp_path):
-    """ks4-sextortion's model steps (`::: projector`) follow the task on the slides, in the
-    PDF and the PowerPoint file, and are on neither the worksheet nor the teacher notes:
-    printed under the writing lines they would give the answer away."""
+def _document_texts(tmp_path, key_stage: str, lesson_id: str) -> dict[str, str]:
+    """A shipped lesson's words on each of its documents: slides (PDF and PowerPoint),
+    worksheet and teacher notes."""
     worker = Worker(Settings(str(REPO)))
     text = {}
     for kind, name in (("slides", "slides.pdf"), ("slides-pptx", "slides.pptx"),
                        ("worksheet", "worksheet.pdf"), ("teacher-notes", "teacher-notes.pdf")):
-        done = worker.run(Job(f"ks4/ks4-sextortion-{name}", kind, "ks4", "ks4-sextortion"))
+        done = worker.run(Job(f"{key_stage}/{lesson_id}-{name}", kind, key_stage, lesson_id))
         assert done.ok, done.problems
         path = tmp_path / name
         path.write_bytes(done.data)
         text[kind] = " ".join(_slide_text(s) for s in Presentation(path).slides) \
             if name.endswith(".pptx") else " ".join(pdf_text(path).split())
+    return text
+
+
+def test_a_projector_block_is_on_the_slides_and_never_printed(tmp_path):
+    """ks4-sextortion's model steps (`::: projector`) follow the task on the slides, in the
+    PDF and the PowerPoint file, and are on neither the worksheet nor the teacher notes:
+    printed under the writing lines they would give the answer away."""
+    text = _document_texts(tmp_path, "ks4", "ks4-sextortion")
     step = "Keep the evidence. Delete nothing."
     assert step in text["slides"] and step in text["slides-pptx"]
     assert step not in text["worksheet"] and step not in text["teacher-notes"]
@@ -786,16 +793,7 @@ def test_a_paper_block_is_printed_and_never_on_the_slides(tmp_path):
     """ks3-sextortion's take-home box (`::: paper`) repeats the projector slide's five steps:
     the worksheet and teacher notes print it, the slides (PDF and PowerPoint) show the steps
     once, so a teacher never clicks on to the same list again."""
-    worker = Worker(Settings(str(REPO)))
-    text = {}
-    for kind, name in (("slides", "slides.pdf"), ("slides-pptx", "slides.pptx"),
-                       ("worksheet", "worksheet.pdf"), ("teacher-notes", "teacher-notes.pdf")):
-        done = worker.run(Job(f"ks3/ks3-sextortion-{name}", kind, "ks3", "ks3-sextortion"))
-        assert done.ok, done.problems
-        path = tmp_path / name
-        path.write_bytes(done.data)
-        text[kind] = " ".join(_slide_text(s) for s in Presentation(path).slides) \
-            if name.endswith(".pptx") else " ".join(pdf_text(path).split())
+    text = _document_texts(tmp_path, "ks3", "ks3-sextortion")
     box, step = "To keep: the way out", "Don't send anything more."
     assert box in text["worksheet"] and box in text["teacher-notes"]
     assert box not in text["slides"] and box not in text["slides-pptx"]
