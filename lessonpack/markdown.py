@@ -248,7 +248,7 @@ class _FencedDiv(BlockProcessor):
                 if opened and "\n" not in stripped and opened.group(1).lower() not in VOID:
                     depth += 1
             inner.append(block)
-        if kind in PROJECTOR_ONLY and not self.ext.slides or kind in PAPER_ONLY and self.ext.slides:
+        if (kind in PROJECTOR_ONLY and not self.ext.slides) or (kind in PAPER_ONLY and self.ext.slides):
             return
         if self.ext.audience not in AUDIENCE_OF.get(kind, {self.ext.audience}) | \
                 ALSO_SHOWN_TO.get(kind, set()):
