@@ -192,13 +192,18 @@ def _fill(page_box) -> float:
     return max(0.0, min(1.0, (_bottom(root) - top) / (bottom - top)))
 
 
+def _flow_blocks(box) -> list:
+    """A box's in-flow child blocks on this page (not its lines)."""
+    return [c for c in _children(box) if _in_flow(c) and type(c).__name__ != "LineBox"
+            and getattr(c, "element_tag", None)]
+
+
 def _chain(box, *, last: bool) -> list:
     """From box down to its first (or last) in-flow block on the page, outermost first;
     a table or row counts as one block."""
     chain = [box]
     while True:
-        kids = [c for c in _children(chain[-1]) if _in_flow(c) and type(c).__name__ != "LineBox"
-                and getattr(c, "element_tag", None)]
+        kids = _flow_blocks(chain[-1])
         if not kids or type(chain[-1]).__name__ in ("TableBox", "TableRowBox"):
             return chain
         chain.append(kids[-1] if last else kids[0])
@@ -350,8 +355,7 @@ def _stranded(page_box, number: int, next_page_box, *, pupils: bool) -> list[Fin
     if len(chain) > 1 and _moved_on(last):
         # an empty start of a block whose words all went overleaf (a KS1 paragraph whose
         # floated picture did not fit) hides what it leaves last on the page
-        kept = [c for c in _children(chain[-2]) if _in_flow(c) and not _moved_on(c)
-                and type(c).__name__ != "LineBox" and getattr(c, "element_tag", None)]
+        kept = [c for c in _flow_blocks(chain[-2]) if not _moved_on(c)]
         if kept:
             last = _last_chain(kept[-1])[-1]
     if _tag(last) in HEADINGS or (_tag(last) == "p" and _classes(last) & LABELS):
